@@ -1,0 +1,284 @@
+"""Align a quotation to the source: find where its words come from and list the edits between the two.
+
+The source is indexed once (word n-grams to positions), so finding a quotation costs time in proportion to
+its own length, not the source's. Exact runs of shared words are seeded from the index, extended, and chained
+in order with a cost for each stretch of source left out; the stretches between runs become edit operations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from factcheck.config import Settings
+from factcheck.documents import LoadedDocument, TextView
+from factcheck.types import Alignment, EditOp, Quote
+
+MAX_SEED_HITS = 64  # an n-gram found more often than this seeds nothing (too common to place a quotation)
+ELLIPSIS = re.compile(r"\u2026|\.\s?\.\s?\.")
+BRACKETED = re.compile(r"\[[^\[\]]*\]")
+
+
+class SourceIndex:
+    """Word n-gram positions of a source document, built once and reused for every quotation."""
+
+    def __init__(self, doc: LoadedDocument, seed_words: int) -> None:
+        self.doc = doc
+        self.view: TextView = doc.view
+        self.k = seed_words
+        words = self.view.words
+        self.grams: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        for i in range(len(words) - seed_words + 1):
+            self.grams[tuple(words[i : i + seed_words])].append(i)
+        self.unigrams: dict[str, list[int]] = defaultdict(list)
+        for i, w in enumerate(words):
+            self.unigrams[w].append(i)
+
+    def positions(self, gram: tuple[str, ...]) -> list[int]:
+        if len(gram) == self.k:
+            return self.grams.get(gram, [])
+        hits = self.unigrams.get(gram[0], [])
+        words = self.view.words
+        return [p for p in hits if tuple(words[p : p + len(gram)]) == gram]
+
+
+@dataclass
+class QuoteWords:
+    """The words of a quotation, with what the quotation itself marks about them."""
+
+    words: list[str]
+    starts: list[int]
+    ends: list[int]
+    originals: list[str]
+    bracketed: list[bool]
+    ellipsis_before: list[bool]  # an ellipsis stands between word i-1 and word i
+    ellipsis_after_end: bool
+
+
+def quote_words(release: LoadedDocument, quote: Quote) -> QuoteWords:
+    view = release.view
+    qw = QuoteWords([], [], [], [], [], [], False)
+    text = release.text
+    brackets = [(m.start(), m.end()) for part in quote.parts for m in BRACKETED.finditer(text, part.start, part.end)]
+    previous_end: int | None = None
+    for part in quote.parts:
+        for i in view.words_between(part.start, part.end):
+            s, e = view.word_start[i], view.word_end[i]
+            qw.words.append(view.words[i])
+            qw.starts.append(s)
+            qw.ends.append(e)
+            qw.originals.append(text[s:e])
+            qw.bracketed.append(any(a <= s and e <= b for a, b in brackets))
+            gap = text[previous_end if previous_end is not None else part.start : s]
+            qw.ellipsis_before.append(bool(ELLIPSIS.search(gap)))
+            previous_end = e
+    if previous_end is not None:
+        qw.ellipsis_after_end = bool(ELLIPSIS.search(text[previous_end : quote.parts[-1].end]))
+    return qw
+
+
+@dataclass
+class Run:
+    q: int  # first quote word
+    s: int  # first source word
+    n: int  # length
+
+    @property
+    def q_end(self) -> int:
+        return self.q + self.n
+
+    @property
+    def s_end(self) -> int:
+        return self.s + self.n
+
+
+def _seed_runs(qw: QuoteWords, index: SourceIndex) -> list[Run]:
+    words = qw.words
+    src = index.view.words
+    k = min(index.k, len(words))
+    seen: set[tuple[int, int]] = set()
+    runs: list[Run] = []
+    for i in range(len(words) - k + 1):
+        hits = index.positions(tuple(words[i : i + k]))
+        if len(hits) > MAX_SEED_HITS:
+            continue
+        for p in hits:
+            if (i, p) in seen:
+                continue
+            a, b = i, p
+            while a > 0 and b > 0 and words[a - 1] == src[b - 1]:
+                a, b = a - 1, b - 1
+            n = 0
+            while a + n < len(words) and b + n < len(src) and words[a + n] == src[b + n]:
+                seen.add((a + n, b + n))
+                n += 1
+            runs.append(Run(a, b, n))
+    return runs
+
+
+def _chain(runs: list[Run], qw: QuoteWords, settings: Settings) -> list[Run]:
+    """The best ordered chain of runs: most quote words covered, least source skipped."""
+    if not runs:
+        return []
+    cfg = settings.align
+    runs = sorted(runs, key=lambda r: (r.q, r.s))
+    best: list[float] = []
+    back: list[int] = []
+    trimmed: list[list[Run]] = []
+    for j, run in enumerate(runs):
+        best.append(float(run.n))
+        back.append(-1)
+        trimmed.append([run])
+        for i in range(j):
+            prev = runs[i]
+            cut = max(0, prev.q_end - run.q)
+            if cut >= run.n or prev.s_end > run.s + cut or run.q + cut < prev.q_end:
+                continue
+            qgap = run.q + cut - prev.q_end
+            sgap = run.s + cut - prev.s_end
+            cost = 0.0
+            if sgap > 0:
+                marked = qw.ellipsis_before[run.q + cut] if run.q + cut < len(qw.ellipsis_before) else False
+                open_cost = cfg.gap_open / 4 if marked else cfg.gap_open
+                cost += open_cost + min(cfg.gap_cap, cfg.gap_per_word * sgap)
+            if qgap > 0 and sgap == 0:
+                cost += 0.5
+            score = best[i] + (run.n - cut) - cost
+            if score > best[j]:
+                best[j] = score
+                back[j] = i
+        if back[j] >= 0:
+            prev = runs[back[j]]
+            cut = max(0, prev.q_end - run.q)
+            trimmed[j] = [Run(run.q + cut, run.s + cut, run.n - cut)]
+    end = max(range(len(runs)), key=lambda j: (best[j], -runs[j].s))
+    chain: list[Run] = []
+    j = end
+    while j >= 0:
+        chain.append(trimmed[j][0])
+        j = back[j]
+    chain.reverse()
+    return chain
+
+
+def _word_ops(qw: QuoteWords, qa: int, qb: int, sa: int, sb: int, view: TextView, settings: Settings) -> list[tuple[str, int, int, int, int]]:
+    """Edit operations between quote words [qa, qb) and source words [sa, sb): a small word-level diff."""
+    if qa == qb and sa == sb:
+        return []
+    if qa == qb:
+        return [("delete", qa, qb, sa, sb)]
+    if sa == sb:
+        return [("insert", qa, qb, sa, sb)]
+    if sb - sa > 4 * (qb - qa) + 20:
+        return [("delete", qa, qa, sa, sb), ("insert", qa, qb, sb, sb)]
+    qs = qw.words[qa:qb]
+    ss = view.words[sa:sb]
+    ops = []
+    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(qs, ss).as_list():
+        kind = {"equal": "equal", "replace": "replace", "insert": "delete", "delete": "insert"}[tag]
+        ops.append((kind, qa + i1, qa + i2, sa + j1, sa + j2))
+    return ops
+
+
+def align(quote: Quote, release: LoadedDocument, index: SourceIndex, settings: Settings) -> Alignment:
+    qw = quote_words(release, quote)
+    if not qw.words:
+        return Alignment(found=False, score=0.0)
+    chain = _chain(_seed_runs(qw, index), qw, settings)
+    view = index.view
+    counted = [i for i in range(len(qw.words)) if not qw.bracketed[i]] or list(range(len(qw.words)))
+    if not chain:
+        return Alignment(found=False, score=0.0)
+    raw: list[tuple[str, int, int, int, int]] = []
+    first, last = chain[0], chain[-1]
+    if first.q > 0:
+        raw.extend(_edge_ops(qw, 0, first.q, first.s, view, leading=True))
+    for a, b in zip(chain, chain[1:]):
+        raw.append(("equal", a.q, a.q_end, a.s, a.s_end))
+        raw.extend(_word_ops(qw, a.q_end, b.q, a.s_end, b.s, view, settings))
+    raw.append(("equal", last.q, last.q_end, last.s, last.s_end))
+    if last.q_end < len(qw.words):
+        raw.extend(_edge_ops(qw, last.q_end, len(qw.words), last.s_end, view, leading=False))
+    raw = _fuzzy_equal(raw, qw, view, settings)
+    matched = sum(1 for kind, qa, qb, *_ in raw if kind == "equal" for i in range(qa, qb) if not qw.bracketed[i])
+    score = 100.0 * matched / len(counted)
+    ops = [_to_edit(op, qw, release, view, index.doc, len(qw.words)) for op in raw]
+    s_words = [op for op in raw if op[0] == "equal"]
+    s_first = min(op[3] for op in s_words)
+    s_last = max(op[4] for op in s_words)
+    case_changes = sum(
+        1
+        for kind, qa, qb, sa, _ in raw
+        if kind == "equal"
+        for offset in range(qb - qa)
+        if qa + offset > 0
+        and qw.originals[qa + offset] != index.doc.text[view.word_start[sa + offset] : view.word_end[sa + offset]]
+    )
+    return Alignment(
+        found=score >= 100 * settings.align.min_coverage,
+        score=round(score, 1),
+        source_start=view.word_start[s_first],
+        source_end=view.word_end[s_last - 1],
+        ops=ops,
+        case_changes=case_changes,
+    )
+
+
+def _edge_ops(qw: QuoteWords, qa: int, qb: int, s_at: int, view: TextView, leading: bool) -> list[tuple[str, int, int, int, int]]:
+    """Quote words before the first or after the last aligned run: matched to the adjacent source words when
+    they are close (a changed first word), otherwise words the release added."""
+    n = qb - qa
+    if leading:
+        sa, sb = max(0, s_at - n), s_at
+    else:
+        sa, sb = s_at, min(len(view.words), s_at + n)
+    if sb - sa == n and all(
+        fuzz.ratio(qw.words[qa + i], view.words[sa + i]) >= 85 for i in range(n)
+    ):
+        return [("replace", qa, qb, sa, sb)]
+    return [("insert", qa, qb, s_at, s_at)]
+
+
+def _fuzzy_equal(raw: list[tuple[str, int, int, int, int]], qw: QuoteWords, view: TextView, settings: Settings) -> list[tuple[str, int, int, int, int]]:
+    """A replace of words that differ only in spelling (organisation/organization) stays a replace, but one of
+    identical normalised words (a case or apostrophe difference) becomes equal."""
+    out = []
+    for op in raw:
+        kind, qa, qb, sa, sb = op
+        if kind == "replace" and qb - qa == sb - sa and all(qw.words[qa + i] == view.words[sa + i] for i in range(qb - qa)):
+            op = ("equal", qa, qb, sa, sb)
+        out.append(op)
+    return out
+
+
+def _to_edit(op: tuple[str, int, int, int, int], qw: QuoteWords, release: LoadedDocument, view: TextView, source: LoadedDocument, total: int) -> EditOp:
+    kind, qa, qb, sa, sb = op
+    if qb > qa:
+        q_start, q_end = qw.starts[qa], qw.ends[qb - 1]
+    else:
+        q_start = q_end = qw.ends[qa - 1] if qa > 0 else qw.starts[0]
+    if sb > sa:
+        s_start, s_end = view.word_start[sa], view.word_end[sb - 1]
+    else:
+        s_start = s_end = view.word_end[sa - 1] if sa > 0 else 0
+    if kind == "delete":
+        marked = qa < len(qw.ellipsis_before) and qw.ellipsis_before[qa] or (qa == total and qw.ellipsis_after_end)
+    elif kind in ("insert", "replace"):
+        marked = all(qw.bracketed[qa:qb])
+    else:
+        marked = False
+    return EditOp(
+        kind=kind,  # type: ignore[arg-type]
+        quote_start=q_start,
+        quote_end=q_end,
+        source_start=s_start,
+        source_end=s_end,
+        quote_text=release.text[q_start:q_end],
+        source_text=source.text[s_start:s_end],
+        marked=bool(marked),
+        edge=qa == 0 or qb == total,
+    )

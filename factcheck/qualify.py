@@ -1,0 +1,141 @@
+"""Does a stretch of source text qualify a quotation? Cue words (models/qualifiers.toml) say whether it
+limits, contrasts, negates, hedges or criticises; word overlap says whether it is about the same subject."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from factcheck.config import Lexicon
+
+STRONG = ("contrast", "negation", "limiting", "hedge", "criticism")
+CATEGORY_WORDS = {
+    "contrast": "contrasts with",
+    "negation": "negates",
+    "limiting": "limits",
+    "soft": "limits",
+    "hedge": "hedges",
+    "criticism": "criticises",
+}
+STOPWORDS = frozenset(
+    """a an the to that and or of in on at for with by as is are was were be been being has have had it its this
+    these those their they there which who whom whose from into s also so then than but not no if when where
+    while what how all any each our we us you your he she his her them i me my do does did can could will would
+    should may might must shall very more most some many much such only other own same just over under about
+    after before between during through up down out off again further once here both few nor too well""".split()
+)
+
+
+@dataclass(frozen=True)
+class Cue:
+    category: str
+    phrase: str
+
+
+def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    ordered = sorted({p.lower() for p in phrases}, key=len, reverse=True)
+    body = "|".join(re.escape(p).replace("'", "['\u2019]").replace("\\ ", r"\s+") for p in ordered)
+    return re.compile(r"(?<![\w'])(?:" + body + r")(?![\w'])", re.IGNORECASE)
+
+
+class Qualifier:
+    """Cue finder and topic measure built from a lexicon."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self.patterns = {
+            "contrast": _phrase_pattern(lexicon.contrast),
+            "negation": _phrase_pattern(lexicon.negation),
+            "limiting": _phrase_pattern(lexicon.limiting_quantifiers),
+            "soft": _phrase_pattern(lexicon.soft_quantifiers),
+            "hedge": _phrase_pattern(lexicon.hedges),
+            "criticism": _phrase_pattern(lexicon.criticism),
+        }
+        self.criticism_res = [re.compile(p, re.IGNORECASE) for p in lexicon.criticism_patterns]
+        self.quantifiers = _phrase_pattern(list(lexicon.quantifier_strength))
+        self.function_words = frozenset(lexicon.function_words)
+
+    def cues(self, text: str, categories: tuple[str, ...] = STRONG + ("soft",)) -> list[Cue]:
+        found: list[Cue] = []
+        for category in categories:
+            pattern = self.patterns.get(category)
+            if pattern is not None:
+                found.extend(Cue(category, m.group().lower()) for m in pattern.finditer(text))
+        if "criticism" in categories:
+            for regex in self.criticism_res:
+                found.extend(Cue("criticism", m.group().lower().strip()) for m in regex.finditer(text))
+        return _unique(found)
+
+    def quantifier_strengths(self, text: str) -> list[tuple[str, int]]:
+        if self.quantifiers is None:
+            return []
+        table = {k.lower(): v for k, v in self.lexicon.quantifier_strength.items()}
+        return [(m.group().lower(), table[re.sub(r"\s+", " ", m.group().lower())]) for m in self.quantifiers.finditer(text)]
+
+    def is_function_only(self, words: list[str]) -> bool:
+        return all(w.lower() in self.function_words for w in words)
+
+
+def _unique(cues: list[Cue]) -> list[Cue]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for cue in cues:
+        if (cue.category, cue.phrase) not in seen:
+            seen.add((cue.category, cue.phrase))
+            out.append(cue)
+    return out
+
+
+WORD = re.compile(r"[^\W\d_]+")
+
+
+@lru_cache(maxsize=4096)
+def stem(word: str) -> str:
+    w = word.lower()
+    for suffix in ("ational", "ments", "ment", "ings", "ing", "ness", "ities", "ity", "ies", "ied", "es", "ed", "ly", "s"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 4:
+            return w[: -len(suffix)]
+    return w
+
+
+def content_stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 2)
+
+
+class Topics:
+    """How much two texts share a subject: cosine of their content-word stems, each weighted by its rarity
+    (inverse document frequency) among the sentences of the source, so a shared rare name counts for more
+    than a shared word the whole document uses."""
+
+    def __init__(self, sentences: list[str]) -> None:
+        counts: dict[str, int] = {}
+        for sentence in sentences:
+            for s in content_stems(sentence):
+                counts[s] = counts.get(s, 0) + 1
+        self.n = max(1, len(sentences))
+        self.idf = {s: math.log((self.n + 1) / (c + 1)) + 1.0 for s, c in counts.items()}
+        self.unseen = math.log(self.n + 1) + 1.0
+
+    def weight(self, stem_: str) -> float:
+        return self.idf.get(stem_, self.unseen)
+
+    def similarity(self, a: str, b: str) -> float:
+        sa, sb = content_stems(a), content_stems(b)
+        if not sa or not sb:
+            return 0.0
+        shared = sum(self.weight(s) ** 2 for s in sa & sb)
+        norm_a = math.sqrt(sum(self.weight(s) ** 2 for s in sa))
+        norm_b = math.sqrt(sum(self.weight(s) ** 2 for s in sb))
+        return shared / (norm_a * norm_b)
+
+
+def describe(cues: list[Cue]) -> str:
+    """'limits ('a small number')' — what the cues do, for an explanation."""
+    strongest = next((c for cat in ("negation", "contrast", "criticism", "limiting", "hedge", "soft") for c in cues if c.category == cat), None)
+    if strongest is None:
+        return "qualifies"
+    return CATEGORY_WORDS[strongest.category]

@@ -1,0 +1,162 @@
+"""The plain data that flows between the pipeline's stages. Every offset is into a Document's original text."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Verdict = Literal[
+    "verbatim",
+    "minor_edit",
+    "altered",
+    "elided",
+    "truncated",
+    "context_omitted",
+    "not_in_source",
+    "other_speaker",
+]
+Severity = Literal["none", "low", "medium", "high"]
+Speaker = Literal["source", "other"]
+ClaimVerdict = Literal["supported", "partly", "unsupported", "contradicted"]
+EditKind = Literal["equal", "insert", "delete", "replace"]
+
+FLAG_VERDICTS: frozenset[str] = frozenset({"altered", "elided", "truncated", "context_omitted", "not_in_source"})
+SEVERITY_ORDER: dict[str, int] = {"none": 0, "low": 1, "medium": 2, "high": 3}
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Span(_Data):
+    start: int
+    end: int
+
+
+class Sentence(_Data):
+    start: int
+    end: int
+    paragraph: int
+
+
+class Document(_Data):
+    """A loaded text: its original characters, and where its paragraphs and sentences lie in them."""
+
+    name: str
+    text: str
+    paragraphs: list[Span]
+    sentences: list[Sentence]
+
+    def slice(self, start: int, end: int) -> str:
+        return self.text[start:end]
+
+
+class Quote(_Data):
+    """A quotation found in the release. `parts` are the spans inside the marks; an interrupted quotation has
+    several, and then `text` joins them with a space."""
+
+    text: str
+    start: int
+    end: int
+    parts: list[Span]
+    kind: Literal["quote", "term", "block"] = "quote"
+    speaker: Speaker = "source"
+    speaker_name: str = ""
+    frame: str = ""
+    paragraph: int = 0
+    unclosed: bool = False
+    continued: bool = Field(default=False, description="a paragraph of a multi-paragraph quotation after the first")
+
+
+class EditOp(_Data):
+    """One step of an alignment. Quote offsets are into the release, source offsets into the source."""
+
+    kind: EditKind
+    quote_start: int
+    quote_end: int
+    source_start: int
+    source_end: int
+    quote_text: str = ""
+    source_text: str = ""
+    marked: bool = Field(default=False, description="the quotation marks this change: an ellipsis or [brackets]")
+    edge: bool = Field(default=False, description="at the start or end of the quotation")
+
+
+class Alignment(_Data):
+    """Where a quotation comes from in the source, and how it differs."""
+
+    found: bool
+    score: float = Field(description="0-100: share of the quotation's words that align to the source")
+    source_start: int = -1
+    source_end: int = -1
+    ops: list[EditOp] = []
+    case_changes: int = 0
+    nearest_similarity: float | None = Field(default=None, description="cosine similarity of the nearest passage")
+
+
+class ContextNote(_Data):
+    source_start: int
+    source_end: int
+    text: str
+    cues: list[str]
+    topic: float
+
+
+class QuoteFinding(_Data):
+    """One quotation, where it comes from, and what the release did to it."""
+
+    text: str
+    start: int
+    end: int
+    parts: list[Span]
+    kind: Literal["quote", "term", "block"]
+    speaker: Speaker
+    speaker_name: str
+    frame: str
+    verdict: Verdict
+    severity: Severity
+    score: float
+    source_start: int
+    source_end: int
+    source_text: str
+    omitted: list[str]
+    explanation: str
+    edits: list[EditOp]
+    context: list[ContextNote] = []
+    unclosed: bool = False
+
+
+class ClaimFinding(_Data):
+    """A sentence of the release that reports what the source found, without quoting it."""
+
+    text: str
+    start: int
+    end: int
+    verdict: ClaimVerdict
+    evidence: list[Span]
+    evidence_text: list[str]
+    reason: str
+
+
+class Summary(_Data):
+    quotes: int
+    checked: int
+    verdicts: dict[str, int]
+    severities: dict[str, int]
+    flagged: int
+    claims: int
+    unclosed_quotes: int
+    worst_severity: Severity
+
+
+class Report(_Data):
+    """The result of checking one release against its source."""
+
+    factcheck_version: str
+    release: str
+    source: str
+    summary: Summary
+    quotes: list[QuoteFinding]
+    claims: list[ClaimFinding]
+    warnings: list[str] = []
