@@ -18,6 +18,10 @@ from factcheck.config import Settings
 from factcheck.documents import LoadedDocument, TextView
 from factcheck.types import Alignment, EditOp, Quote
 
+STRENGTH_WORDS = frozenset(
+    "all most many some few every each none no never always often usually sometimes rarely majority minority "
+    "nearly almost virtually several not".split()
+)
 MAX_SEED_HITS = 64  # an n-gram found more often than this seeds nothing (too common to place a quotation)
 ELLIPSIS = re.compile(r"\u2026|\.\s?\.\s?\.")
 BRACKETED = re.compile(r"\[[^\[\]]*\]")
@@ -120,6 +124,32 @@ def _seed_runs(qw: QuoteWords, index: SourceIndex) -> list[Run]:
     return runs
 
 
+LOCAL_WINDOW = 60  # source words either side of the first chain searched again for single-word matches
+
+
+def _local_runs(qw: QuoteWords, chain: list[Run], index: SourceIndex) -> list[Run]:
+    """Single-word seeds for quote words the first chain left uncovered, searched only near that chain: a word
+    after an ellipsis or between two changes is too short to seed from the whole index."""
+    covered = [False] * len(qw.words)
+    for run in chain:
+        for i in range(run.q, run.q_end):
+            covered[i] = True
+    lo = max(0, chain[0].s - LOCAL_WINDOW)
+    hi = min(len(index.view.words), chain[-1].s_end + LOCAL_WINDOW)
+    src = index.view.words
+    runs: list[Run] = []
+    for i, word in enumerate(qw.words):
+        if covered[i] or (i > 0 and not covered[i - 1] and runs and runs[-1].q_end > i):
+            continue
+        for p in index.unigrams.get(word, []):
+            if lo <= p < hi:
+                n = 0
+                while i + n < len(qw.words) and p + n < hi and not covered[i + n] and qw.words[i + n] == src[p + n]:
+                    n += 1
+                runs.append(Run(i, p, n))
+    return runs
+
+
 def _chain(runs: list[Run], qw: QuoteWords, settings: Settings) -> list[Run]:
     """The best ordered chain of runs: most quote words covered, least source skipped."""
     if not runs:
@@ -188,7 +218,10 @@ def align(quote: Quote, release: LoadedDocument, index: SourceIndex, settings: S
     qw = quote_words(release, quote)
     if not qw.words:
         return Alignment(found=False, score=0.0)
-    chain = _chain(_seed_runs(qw, index), qw, settings)
+    seeds = _seed_runs(qw, index)
+    chain = _chain(seeds, qw, settings)
+    if chain and sum(r.n for r in chain) < len(qw.words):
+        chain = _chain(seeds + _local_runs(qw, chain, index), qw, settings)
     view = index.view
     counted = [i for i in range(len(qw.words)) if not qw.bracketed[i]] or list(range(len(qw.words)))
     if not chain:
@@ -236,10 +269,10 @@ def _edge_ops(qw: QuoteWords, qa: int, qb: int, s_at: int, view: TextView, leadi
         sa, sb = max(0, s_at - n), s_at
     else:
         sa, sb = s_at, min(len(view.words), s_at + n)
-    if sb - sa == n and all(
-        fuzz.ratio(qw.words[qa + i], view.words[sa + i]) >= 85 for i in range(n)
-    ):
+    if sb - sa == n and all(fuzz.ratio(qw.words[qa + i], view.words[sa + i]) >= 85 for i in range(n)):
         return [("replace", qa, qb, sa, sb)]
+    if sb - sa == n and n <= 3 and STRENGTH_WORDS.intersection(qw.words[qa:qb]) and STRENGTH_WORDS.intersection(view.words[sa:sb]):
+        return [("replace", qa, qb, sa, sb)]  # 'all pupils' for 'Most pupils': a changed quantifier, not an addition
     return [("insert", qa, qb, s_at, s_at)]
 
 

@@ -65,7 +65,8 @@ class Assessor:
                     Problem(
                         "context_omitted",
                         "high" if any(c.startswith(("negation", "contrast")) for c in note.cues) and note.topic >= 0.3 else "medium",
-                        f"The source goes on to say {_quoted(note.text)}, which {what} what is quoted, but the release leaves it out.",
+                        f"{'The source goes on to say' if note.source_start >= alignment.source_end else 'Just before this, the source says'} "
+                        f"{_quoted(note.text)}, which {what} what is quoted, but the release leaves it out.",
                         [n.text for n in context],
                     )
                 )

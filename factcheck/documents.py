@@ -107,10 +107,11 @@ def decode(data: bytes, name: str) -> str:
     head = data[:8192]
     if b"\x00" in head or _control_share(head) > 0.05:
         raise BinaryInputError(f"{name} looks like a binary file, not text")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    for codec in ("utf-8", "cp1252"):  # Word exports are usually one or the other; English text rarely anything else
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()

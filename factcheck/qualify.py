@@ -117,8 +117,8 @@ class Topics:
             for s in content_stems(sentence):
                 counts[s] = counts.get(s, 0) + 1
         self.n = max(1, len(sentences))
-        self.idf = {s: math.log((self.n + 1) / (c + 1)) + 1.0 for s, c in counts.items()}
-        self.unseen = math.log(self.n + 1) + 1.0
+        self.idf = {s: math.log((self.n + 1) / (c + 0.5)) for s, c in counts.items()}
+        self.unseen = math.log((self.n + 1) / 0.5)
 
     def weight(self, stem_: str) -> float:
         return self.idf.get(stem_, self.unseen)

@@ -1,0 +1,101 @@
+"""The `factcheck` command: a thin shell over factcheck.check()."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from factcheck.config import load_settings
+from factcheck.errors import FactcheckError
+from factcheck.types import SEVERITY_ORDER, Report
+
+app = typer.Typer(
+    help="Check the quotations in a press release against the document they quote.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    md = "md"
+
+
+class Severity(str, Enum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"factcheck: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def check(
+    release: Annotated[Path, typer.Argument(help="The press release (a text file).")],
+    source: Annotated[Path, typer.Argument(help="The document it quotes (a text file).")],
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report here instead of standard output.")] = None,
+    source_name: Annotated[
+        Optional[list[str]],
+        typer.Option("--source-name", help="A name the release uses for the source (repeatable), e.g. 'Ofsted'."),
+    ] = None,
+    fail_on: Annotated[
+        Optional[Severity],
+        typer.Option("--fail-on", help="Exit with status 1 when any finding reaches this severity."),
+    ] = None,
+) -> None:
+    """Check every quotation in RELEASE against SOURCE and report a verdict for each."""
+    from factcheck.pipeline import check as run_check
+    from factcheck.report import render
+
+    try:
+        settings = load_settings()
+        report = run_check(release, source, settings=settings, source_names=source_name or [])
+        source_text = ""
+        if format == Format.md:
+            from factcheck.documents import load
+
+            source_text = load(source, settings).text
+        rendered = render(report, format.value, source_text=source_text, color=output is None and sys.stdout.isatty())
+    except FactcheckError as e:
+        _fail(str(e))
+        return
+    if output is not None:
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(rendered, encoding="utf-8")
+        except OSError as e:
+            _fail(f"cannot write {output}: {e.strerror or e}")
+    else:
+        typer.echo(rendered, nl=False)
+    if fail_on is not None and _reaches(report, fail_on.value):
+        typer.echo(f"factcheck: a finding reaches severity {fail_on.value}", err=True)
+        raise typer.Exit(1)
+
+
+def _reaches(report: Report, level: str) -> bool:
+    return SEVERITY_ORDER[report.summary.worst_severity] >= SEVERITY_ORDER[level]
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the report."""
+    typer.echo(json.dumps(Report.model_json_schema(), indent=2))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,9 @@
+"""Render a Report: JSON, Markdown, terminal text (and HTML)."""
+
+from __future__ import annotations
+
+from factcheck.report.markdown import render_markdown
+from factcheck.report.render import FORMATS, render
+from factcheck.report.text import render_text
+
+__all__ = ["FORMATS", "render", "render_markdown", "render_text"]

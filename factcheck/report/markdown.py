@@ -1,0 +1,72 @@
+"""Markdown report, for pasting into a newsroom chat or a CMS. All input text is escaped."""
+
+from __future__ import annotations
+
+import re
+
+from factcheck.report.passage import passage_segments
+from factcheck.report.wording import VERDICT_LABELS, headline
+from factcheck.types import Report
+
+_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def md_escape(text: str) -> str:
+    text = " ".join(text.split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def render_markdown(report: Report, source_text: str = "") -> str:
+    s = report.summary
+    lines = [
+        "# factcheck report",
+        "",
+        f"Release: {md_escape(report.release)}  ",
+        f"Source: {md_escape(report.source)}",
+        "",
+        f"**{headline(report)}**",
+        "",
+        "| verdict | quotations |",
+        "| --- | --- |",
+        *[f"| {VERDICT_LABELS.get(v, v)} | {n} |" for v, n in s.verdicts.items()],
+        "",
+    ]
+    for warning in report.warnings:
+        lines.append(f"> Warning: {md_escape(warning)}")
+    lines.append("## Quotations")
+    lines.append("")
+    for number, q in enumerate(report.quotes, 1):
+        label = VERDICT_LABELS.get(q.verdict, q.verdict)
+        sev = f", severity {q.severity}" if q.severity != "none" else ""
+        lines.append(f"### {number}. {label}{sev}")
+        lines.append("")
+        who = f" ({md_escape(q.speaker_name)})" if q.speaker_name else ""
+        lines.append(f"**Release{who}:** “{md_escape(q.text)}”")
+        lines.append("")
+        if q.source_text and source_text:
+            rendered = []
+            for seg in passage_segments(q, source_text):
+                text = md_escape(seg.text)
+                if seg.kind == "omitted":
+                    rendered.append(f"**\\[omitted: ~~{text}~~\\]**")
+                elif seg.kind == "changed":
+                    rendered.append(f"~~{text}~~ **\\[release: {md_escape(seg.replacement)}\\]**")
+                elif seg.kind == "added":
+                    rendered.append(f"**\\[added: {text}\\]**")
+                else:
+                    rendered.append(text)
+            lines.append("**Source:** " + " ".join(r for r in rendered if r))
+            lines.append("")
+        for note in q.context:
+            lines.append(f"**Left out, next to it:** ~~{md_escape(note.text)}~~")
+            lines.append("")
+        lines.append(md_escape(q.explanation))
+        lines.append("")
+    if report.claims:
+        lines.append("## Claims")
+        lines.append("")
+        for c in report.claims:
+            lines.append(f"- **{c.verdict}**: {md_escape(c.text)} — {md_escape(c.reason)}")
+        lines.append("")
+    return "\n".join(lines)

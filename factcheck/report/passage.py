@@ -1,0 +1,55 @@
+"""The source passage of a finding as a sequence of marked segments: kept, omitted, changed, added."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from factcheck.types import QuoteFinding
+
+
+@dataclass(frozen=True)
+class Segment:
+    kind: str  # "kept" | "omitted" | "changed" | "added" | "outside"
+    text: str
+    replacement: str = ""
+
+
+def passage_segments(finding: QuoteFinding, source_text: str, margin_sentence: tuple[int, int] | None = None) -> list[Segment]:
+    """Segments of the source between the finding's first and last aligned words; words the release left out
+    are 'omitted', words it changed are 'changed' (with the release's words), words it added are 'added'."""
+    if finding.source_start < 0:
+        return []
+    segments: list[Segment] = []
+    cursor = finding.source_start
+    if margin_sentence is not None and margin_sentence[0] < cursor:
+        segments.append(Segment("outside", source_text[margin_sentence[0] : cursor]))
+    for op in finding.edits:
+        if op.kind == "insert":
+            if op.source_start > cursor:
+                segments.append(Segment("kept", source_text[cursor : op.source_start]))
+                cursor = op.source_start
+            segments.append(Segment("added", op.quote_text))
+            continue
+        if op.source_end <= cursor and op.source_start < cursor:
+            continue
+        if op.source_start > cursor:
+            segments.append(Segment("kept", source_text[cursor : op.source_start]))
+        kind = {"equal": "kept", "delete": "omitted", "replace": "changed"}[op.kind]
+        segments.append(Segment(kind, source_text[op.source_start : op.source_end], op.quote_text if kind == "changed" else ""))
+        cursor = max(cursor, op.source_end)
+    if not finding.edits and finding.source_end > cursor:
+        segments.append(Segment("kept", source_text[cursor : finding.source_end]))
+        cursor = finding.source_end
+    if margin_sentence is not None and margin_sentence[1] > cursor:
+        segments.append(Segment("outside", source_text[cursor : margin_sentence[1]]))
+    return _merge(segments)
+
+
+def _merge(segments: list[Segment]) -> list[Segment]:
+    merged: list[Segment] = []
+    for seg in segments:
+        if merged and merged[-1].kind == seg.kind and seg.kind in ("kept", "outside"):
+            merged[-1] = Segment(seg.kind, merged[-1].text + seg.text)
+        else:
+            merged.append(seg)
+    return merged

@@ -1,0 +1,19 @@
+"""One entry point for every output format."""
+
+from __future__ import annotations
+
+from factcheck.report.markdown import render_markdown
+from factcheck.report.text import render_text
+from factcheck.types import Report
+
+FORMATS = ("text", "json", "md")
+
+
+def render(report: Report, fmt: str, *, source_text: str = "", color: bool = False) -> str:
+    if fmt == "json":
+        return report.model_dump_json(indent=2) + "\n"
+    if fmt == "md":
+        return render_markdown(report, source_text)
+    if fmt == "text":
+        return render_text(report, color=color)
+    raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")

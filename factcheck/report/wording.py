@@ -1,0 +1,26 @@
+"""Words the reports share: verdict labels and the one-line headline."""
+
+from __future__ import annotations
+
+from factcheck.types import FLAG_VERDICTS, Report
+
+VERDICT_LABELS = {
+    "verbatim": "Verbatim",
+    "minor_edit": "Minor edit",
+    "altered": "Altered",
+    "elided": "Silently elided",
+    "truncated": "Truncated",
+    "context_omitted": "Context omitted",
+    "not_in_source": "Not in source",
+    "other_speaker": "Other speaker (not checked)",
+}
+
+
+def headline(report: Report) -> str:
+    s = report.summary
+    flagged = sum(n for v, n in s.verdicts.items() if v in FLAG_VERDICTS)
+    faithful = s.verdicts.get("verbatim", 0) + s.verdicts.get("minor_edit", 0)
+    return (
+        f"{s.quotes} quotations, {s.checked} attributed to the source: {faithful} faithful, {flagged} flagged "
+        f"(high {s.severities.get('high', 0)}, medium {s.severities.get('medium', 0)}, low {s.severities.get('low', 0)})."
+    )

@@ -1,0 +1,62 @@
+"""Loading text: decoding, normalisation with offsets, paragraphs and sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from factcheck.documents import build_document, decode, normalise
+from factcheck.errors import BinaryInputError, EmptyInputError
+
+
+def test_normalised_words_point_back_at_the_original_characters():
+    text = "The council\u2019s \u201cmost\u201d\u00a0improved \u2014 ﬁnal  report"
+    view = normalise(text)
+    assert view.words == ["the", "council", "s", "most", "improved", "final", "report"]
+    for word, start, end in zip(view.words, view.word_start, view.word_end):
+        assert normalise(text[start:end]).words == [word]
+
+
+def test_curly_and_straight_apostrophes_give_the_same_words():
+    assert normalise("children\u2019s plans").words == normalise("children's plans").words
+
+
+def test_combining_accents_are_composed():
+    assert normalise("cafe\u0301 culture").words == normalise("caf\u00e9 culture").words
+
+
+def test_paragraph_split_by_a_page_break_is_rejoined():
+    text = "Most plans are clear. When needs are complex, there is\n\ninsufficient clarity about roles.\n\nNext paragraph."
+    doc = build_document("t", text)
+    assert len(doc.paragraphs) == 2
+    sentences = [text[s.start : s.end] for s in doc.sentences]
+    assert sentences[1].startswith("When needs are complex") and sentences[1].endswith("about roles.")
+
+
+def test_bullets_are_separate_paragraphs():
+    text = "What needs to improve:\n- Timeliness of reviews.\n- Clarity of plans.\n"
+    doc = build_document("t", text)
+    assert [text[p.start : p.end] for p in doc.paragraphs] == ["What needs to improve:", "Timeliness of reviews.", "Clarity of plans."]
+
+
+def test_headings_are_not_joined_to_the_next_paragraph():
+    doc = build_document("t", "Headline findings\n\nMost children are safe.")
+    assert len(doc.paragraphs) == 2
+
+
+def test_cp1252_is_decoded():
+    assert decode("\u201cgood\u201d \u2013 caf\u00e9".encode("cp1252"), "x") == "\u201cgood\u201d \u2013 caf\u00e9"
+
+
+def test_binary_and_empty_inputs_are_refused():
+    with pytest.raises(BinaryInputError):
+        decode(b"\x00\x01\x02binary", "x")
+    with pytest.raises(EmptyInputError):
+        decode(b"   \n", "x")
+
+
+def test_sentence_offsets_are_inside_their_paragraph():
+    text = "Dr. Smith visited on 3 Oct. 2021. Pupils are safe. Staff are kind.\n\nA second paragraph here."
+    doc = build_document("t", text)
+    for s in doc.sentences:
+        p = doc.paragraphs[s.paragraph]
+        assert p.start <= s.start < s.end <= p.end
