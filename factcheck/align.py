@@ -227,15 +227,16 @@ def align(quote: Quote, release: LoadedDocument, index: SourceIndex, settings: S
     if not chain:
         return Alignment(found=False, score=0.0)
     raw: list[tuple[str, int, int, int, int]] = []
+    function_words = frozenset(settings.lexicon.function_words)
     first, last = chain[0], chain[-1]
     if first.q > 0:
-        raw.extend(_edge_ops(qw, 0, first.q, first.s, view, leading=True))
+        raw.extend(_edge_ops(qw, 0, first.q, first.s, view, True, function_words))
     for a, b in zip(chain, chain[1:]):
         raw.append(("equal", a.q, a.q_end, a.s, a.s_end))
         raw.extend(_word_ops(qw, a.q_end, b.q, a.s_end, b.s, view, settings))
     raw.append(("equal", last.q, last.q_end, last.s, last.s_end))
     if last.q_end < len(qw.words):
-        raw.extend(_edge_ops(qw, last.q_end, len(qw.words), last.s_end, view, leading=False))
+        raw.extend(_edge_ops(qw, last.q_end, len(qw.words), last.s_end, view, False, function_words))
     raw = _fuzzy_equal(raw, qw, view, settings)
     matched = sum(1 for kind, qa, qb, *_ in raw if kind == "equal" for i in range(qa, qb) if not qw.bracketed[i])
     score = 100.0 * matched / len(counted)
@@ -261,7 +262,9 @@ def align(quote: Quote, release: LoadedDocument, index: SourceIndex, settings: S
     )
 
 
-def _edge_ops(qw: QuoteWords, qa: int, qb: int, s_at: int, view: TextView, leading: bool) -> list[tuple[str, int, int, int, int]]:
+def _edge_ops(
+    qw: QuoteWords, qa: int, qb: int, s_at: int, view: TextView, leading: bool, function_words: frozenset[str]
+) -> list[tuple[str, int, int, int, int]]:
     """Quote words before the first or after the last aligned run: matched to the adjacent source words when
     they are close (a changed first word), otherwise words the release added."""
     n = qb - qa
@@ -273,7 +276,22 @@ def _edge_ops(qw: QuoteWords, qa: int, qb: int, s_at: int, view: TextView, leadi
         return [("replace", qa, qb, sa, sb)]
     if sb - sa == n and n <= 3 and STRENGTH_WORDS.intersection(qw.words[qa:qb]) and STRENGTH_WORDS.intersection(view.words[sa:sb]):
         return [("replace", qa, qb, sa, sb)]  # 'all pupils' for 'Most pupils': a changed quantifier, not an addition
+    if sb - sa == n and n <= 3 and not function_words.intersection(qw.words[qa:qb]) and _same_sentence(view, sa, sb, leading):
+        return [("replace", qa, qb, sa, sb)]  # '…leaders weakly' for '…leaders effectively': a changed last word
     return [("insert", qa, qb, s_at, s_at)]
+
+
+def _same_sentence(view: TextView, sa: int, sb: int, leading: bool) -> bool:
+    """Whether source words [sa, sb) continue the aligned words' sentence (no full stop between)."""
+    if sa >= sb or sa == 0 or sb > len(view.words):
+        return False
+    first, last = (sa, sb) if not leading else (sa, sb + 1)
+    if last > len(view.words):
+        return False
+    starts, ends = view.word_start, view.word_end
+    gaps = range(first, last - 1) if leading else range(first - 1, last - 1)
+    source = view.original
+    return not any(re.search(r"[.!?:;]", source[ends[i] : starts[i + 1]]) for i in gaps)
 
 
 def _fuzzy_equal(raw: list[tuple[str, int, int, int, int]], qw: QuoteWords, view: TextView, settings: Settings) -> list[tuple[str, int, int, int, int]]:

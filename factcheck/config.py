@@ -59,6 +59,7 @@ class Lexicon(_Strict):
     function_words: list[str] = []
     speech_verbs: list[str] = []
     source_aliases: list[str] = []
+    grades: list[str] = []
 
 
 class Settings(_Strict):

@@ -43,6 +43,7 @@ class TextView:
     words: list[str] = field(default_factory=list)  # lower-cased normalised words
     word_start: list[int] = field(default_factory=list)  # original offsets
     word_end: list[int] = field(default_factory=list)
+    original: str = ""  # the original text, for looking at what lies between words
 
     def to_orig(self, norm_start: int, norm_end: int) -> tuple[int, int]:
         if norm_end <= norm_start:
@@ -90,7 +91,7 @@ def normalise(text: str) -> TextView:
             after_space = False if folded else after_space
         i = j
     norm_at[n] = len(out)
-    view = TextView("".join(out), starts, ends, norm_at)
+    view = TextView("".join(out), starts, ends, norm_at, original=text)
     for m in WORD.finditer(view.norm):
         view.words.append(m.group().lower())
         view.word_start.append(starts[m.start()])
@@ -164,6 +165,8 @@ def _lines_to_paragraphs(text: str, start: int, end: int) -> list[Span]:
     """One block between blank lines: a paragraph, or one paragraph per bulleted line."""
     paragraphs: list[Span] = []
     current: list[int] | None = None
+    after_colon = False  # a line ending in a colon introduces what follows: a list, a block quotation
+    previous_indent = 0  # a change of indentation starts a new paragraph: a block quotation set in
     pos = start
     for line in text[start:end].split("\n"):
         line_start, line_end = pos, pos + len(line)
@@ -173,12 +176,15 @@ def _lines_to_paragraphs(text: str, start: int, end: int) -> list[Span]:
         bullet = BULLET.match(line)
         content_start = line_start + (bullet.end() if bullet else len(line) - len(line.lstrip()))
         content_end = line_start + len(line.rstrip())
-        if bullet or current is None:
+        indent = len(line) - len(line.lstrip())
+        if bullet or current is None or after_colon or (indent >= 2) != (previous_indent >= 2):
             if current is not None:
                 paragraphs.append(Span(start=current[0], end=current[1]))
             current = [content_start, content_end]
         else:
             current[1] = content_end
+        after_colon = line.rstrip().endswith(":")
+        previous_indent = indent
     if current is not None:
         paragraphs.append(Span(start=current[0], end=current[1]))
     return paragraphs
