@@ -228,7 +228,8 @@ class Assessor:
             cues = self.q.cues(text, CONTEXT_CATEGORIES)
             if not cues:
                 continue
-            topic = self.topics.similarity(quoted, text) / distance
+            decay = cfg.context_decay[min(distance, len(cfg.context_decay)) - 1]
+            topic = self.topics.similarity(quoted, text) * decay
             opens_with_contrast = index == last + 1 and any(
                 c.category == "contrast" and text.lower().lstrip().startswith(c.phrase) for c in cues
             )

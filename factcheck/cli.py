@@ -26,6 +26,7 @@ class Format(str, Enum):
     text = "text"
     json = "json"
     md = "md"
+    html = "html"
 
 
 class Severity(str, Enum):
@@ -62,7 +63,7 @@ def check(
         settings = load_settings()
         report = run_check(release, source, settings=settings, source_names=source_name or [])
         source_text = ""
-        if format == Format.md:
+        if format in (Format.md, Format.html):
             from factcheck.documents import load
 
             source_text = load(source, settings).text
@@ -91,6 +92,43 @@ def _reaches(report: Report, level: str) -> bool:
 def schema() -> None:
     """Print the JSON Schema of the report."""
     typer.echo(json.dumps(Report.model_json_schema(), indent=2))
+
+
+@app.command("eval")
+def evaluate(
+    cases: Annotated[list[Path], typer.Argument(help="Case folders (release.txt, source.txt, expected.json), or folders of them.")],
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every wrong verdict.")] = False,
+) -> None:
+    """Score verdicts on labelled cases: accuracy, flag precision and recall, and a confusion table."""
+    from factcheck.evaluate import Totals, confusion_table, evaluate_case, find_cases
+
+    try:
+        settings = load_settings()
+        folders = find_cases(cases)
+    except FactcheckError as e:
+        _fail(str(e))
+        return
+    if not folders:
+        _fail("no labelled cases found")
+    totals = Totals()
+    for folder in folders:
+        score = evaluate_case(folder, settings)
+        totals.add(score)
+        status = f" error: {score.error}" if score.error else ""
+        typer.echo(
+            f"{score.name:40s} quotes {score.found}/{score.labelled} verdicts {score.correct}/{score.labelled} "
+            f"tp {score.tp} fp {score.fp} fn {score.fn} extra {score.extra}{status}"
+        )
+        if verbose:
+            for want, got, text in score.misses:
+                typer.echo(f"   want {want} got {got} | {text}")
+    typer.echo("")
+    typer.echo(confusion_table(totals.confusion))
+    typer.echo("")
+    typer.echo(
+        f"TOTAL {totals.cases} cases, quotes found {totals.found}/{totals.labelled}  verdict accuracy {totals.accuracy:.3f}  "
+        f"flag precision {totals.precision:.3f} recall {totals.recall:.3f}  extra quotes {totals.extra}"
+    )
 
 
 def main() -> None:

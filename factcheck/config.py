@@ -41,6 +41,7 @@ class AlignSettings(_Strict):
 class AssessSettings(_Strict):
     context_window: int = 2
     context_min_topic: float = 0.04
+    context_decay: list[float] = [1.0, 0.75]
     paraphrase_similarity: float = 0.72
     max_edge_function_words: int = 2
 

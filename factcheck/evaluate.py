@@ -1,0 +1,161 @@
+"""Score the product on labelled cases (a folder with release.txt, source.txt and expected.json or truth.json).
+
+Quotations are paired with the labels by their text (rapidfuzz ratio of at least 85 after normalising quote
+marks, dashes, case and spacing), the same rule as the shared scorer, so the figures agree with it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rapidfuzz import fuzz
+
+from factcheck.config import Settings
+from factcheck.embed import Embedder
+from factcheck.errors import FactcheckError, InputError
+from factcheck.types import FLAG_VERDICTS, Report
+
+PAIR_RATIO = 85
+_FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_FOLD)
+    return re.sub(r"\s+", " ", text).strip().strip("'\"").strip().lower().rstrip(".,;:")
+
+
+@dataclass
+class CaseScore:
+    name: str
+    labelled: int = 0
+    found: int = 0
+    correct: int = 0
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    extra: int = 0
+    confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
+    misses: list[tuple[str, str, str]] = field(default_factory=list)
+    error: str = ""
+
+
+def load_labels(case: Path) -> dict:  # type: ignore[type-arg]
+    for name in ("truth.json", "expected.json"):
+        path = case / name
+        if path.exists():
+            return json.loads(path.read_text(encoding="utf-8"))
+    raise InputError(f"{case}: no expected.json or truth.json")
+
+
+def score_report(name: str, labels: dict, report: Report) -> CaseScore:  # type: ignore[type-arg]
+    score = CaseScore(name)
+    predicted = [(q.text, q.verdict) for q in report.quotes]
+    used: set[int] = set()
+    for label in labels.get("quotes", []):
+        score.labelled += 1
+        target = _norm(label["text"])
+        best, best_i = 0.0, None
+        for i, (text, _) in enumerate(predicted):
+            if i in used:
+                continue
+            ratio = fuzz.ratio(target, _norm(text))
+            if ratio > best:
+                best, best_i = ratio, i
+        got = None
+        if best_i is not None and best >= PAIR_RATIO:
+            used.add(best_i)
+            got = predicted[best_i][1]
+            score.found += 1
+        accepted = [label["verdict"], *label.get("also_ok", [])]
+        if got in accepted:
+            score.correct += 1
+        else:
+            score.misses.append((label["verdict"], got or "missing", label["text"][:70]))
+        score.confusion[(label["verdict"], got or "missing")] += 1
+        want = label["verdict"] in FLAG_VERDICTS
+        either = want or any(v in FLAG_VERDICTS for v in label.get("also_ok", []))
+        flagged = got in FLAG_VERDICTS
+        if want and flagged:
+            score.tp += 1
+        elif want:
+            score.fn += 1
+        elif flagged and not either:
+            score.fp += 1
+    score.extra = len(predicted) - len(used)
+    return score
+
+
+def evaluate_case(case: Path, settings: Settings, embedder: Embedder | None = None) -> CaseScore:
+    from factcheck.pipeline import check
+
+    labels = load_labels(case)
+    release = case / labels.get("release", "release.txt")
+    source = case / labels.get("source", "source.txt")
+    try:
+        report = check(release, source, settings=settings, embedder=embedder)
+    except FactcheckError as e:
+        failed = CaseScore(case.name, labelled=len(labels.get("quotes", [])), error=str(e))
+        failed.fn = sum(1 for q in labels.get("quotes", []) if q["verdict"] in FLAG_VERDICTS)
+        return failed
+    return score_report(case.name, labels, report)
+
+
+@dataclass
+class Totals:
+    cases: int = 0
+    labelled: int = 0
+    found: int = 0
+    correct: int = 0
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    extra: int = 0
+    confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def add(self, s: CaseScore) -> None:
+        self.cases += 1
+        for key in ("labelled", "found", "correct", "tp", "fp", "fn", "extra"):
+            setattr(self, key, getattr(self, key) + getattr(s, key))
+        self.confusion.update(s.confusion)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / max(1, self.labelled)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / max(1, self.tp + self.fp)
+
+    @property
+    def recall(self) -> float:
+        return self.tp / max(1, self.tp + self.fn)
+
+
+def confusion_table(confusion: Counter[tuple[str, str]]) -> str:
+    rows = sorted({r for r, _ in confusion})
+    cols = sorted({c for _, c in confusion})
+    width = max([len(c) for c in cols] + [7])
+    head = "labelled \\ got".ljust(18) + " ".join(c[:width].rjust(width) for c in cols)
+    lines = [head]
+    for r in rows:
+        lines.append(r.ljust(18) + " ".join(str(confusion.get((r, c), 0) or ".").rjust(width) for c in cols))
+    return "\n".join(lines)
+
+
+def find_cases(paths: list[Path]) -> list[Path]:
+    """Case folders under the given paths (a case folder itself, or any folder holding case folders)."""
+    cases: list[Path] = []
+    for path in paths:
+        if (path / "expected.json").exists() or (path / "truth.json").exists():
+            cases.append(path)
+        elif path.is_dir():
+            cases.extend(sorted(p.parent for p in path.rglob("expected.json")))
+            cases.extend(sorted(p.parent for p in path.rglob("truth.json")))
+        else:
+            raise InputError(f"{path}: not a case folder")
+    return list(dict.fromkeys(cases))
