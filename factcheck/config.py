@@ -56,6 +56,8 @@ class Lexicon(_Strict):
     hedges: list[str] = []
     criticism: list[str] = []
     criticism_patterns: list[str] = []
+    praise: list[str] = []
+    improvement_headings: list[str] = []
     quantifier_strength: dict[str, int] = {}
     function_words: list[str] = []
     speech_verbs: list[str] = []
@@ -63,11 +65,22 @@ class Lexicon(_Strict):
     grades: list[str] = []
 
 
+class ClaimSettings(_Strict):
+    use_embeddings: bool = True
+    min_coverage_supported: float = 0.6
+    min_coverage_partly: float = 0.3
+    min_coverage_candidate: float = 0.3
+    reflected_coverage: float = 0.5
+    min_similarity_supported: float = 0.7
+    min_similarity_partly: float = 0.5
+
+
 class Settings(_Strict):
     embedding: EmbeddingSettings = EmbeddingSettings()
     limits: LimitSettings = LimitSettings()
     align: AlignSettings = AlignSettings()
     assess: AssessSettings = AssessSettings()
+    claims: ClaimSettings = ClaimSettings()
     lexicon: Lexicon = Lexicon()
     source_names: tuple[str, ...] = ()
 

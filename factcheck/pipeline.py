@@ -10,6 +10,9 @@ import numpy as np
 
 from factcheck.align import SourceIndex, align
 from factcheck.assess import Assessor
+from factcheck.claims import ClaimChecker, check_claims
+from factcheck.coverage import FindingMap, findings_status
+from factcheck.qualify import Qualifier, Topics
 from factcheck.config import Settings, load_settings
 from factcheck.documents import LoadedDocument, load
 from factcheck.embed import Embedder, default_embedder
@@ -105,6 +108,15 @@ def check(
         _nearest_passages(quotes, alignments, source_doc, embedder or default_embedder(settings.embedding))
     assessor = Assessor(source_doc, settings)
     findings = [assessor.assess(q, a, release_doc) for q, a in zip(quotes, alignments)]
+    qualifier = assessor.q
+    topics = assessor.topics
+    claim_embedder = (embedder or default_embedder(settings.embedding)) if settings.claims.use_embeddings else None
+    checker = ClaimChecker(source_doc, settings, qualifier, topics, claim_embedder)
+    claims = check_claims(release_doc, quotes, checker, settings, names)
+    source_findings, balance = findings_status(FindingMap(source_doc, settings, qualifier), release_doc, findings, topics, settings)
+    unreported = sorted(
+        (f for f in source_findings if f.status == "omitted"), key=lambda f: (f.tone != "critical", not f.section, f.start)
+    )
     warnings = [
         f"quotation opened at character {f.start - 1} is never closed; read to the end of its paragraph"
         for f in findings
@@ -114,8 +126,11 @@ def check(
         factcheck_version=__version__,
         release=release_doc.name,
         source=source_doc.name,
-        summary=summarise(findings, 0),
+        summary=summarise(findings, len(claims)),
         quotes=findings,
-        claims=[],
+        claims=claims,
+        unreported=unreported,
+        findings=source_findings,
+        balance=balance,
         warnings=warnings,
     )

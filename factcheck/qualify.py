@@ -93,13 +93,17 @@ def _unique(cues: list[Cue]) -> list[Cue]:
 WORD = re.compile(r"[^\W\d_]+")
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    w = word.lower()
-    for suffix in ("ational", "ments", "ment", "ings", "ing", "ness", "ities", "ity", "ies", "ied", "es", "ed", "ly", "s"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 4:
-            return w[: -len(suffix)]
-    return w
+    """The Snowball (Porter 2) stem: continue, continued and continues share one."""
+    return str(_stemmer().stemWord(word.lower()))
 
 
 def content_stems(text: str) -> frozenset[str]:
@@ -122,6 +126,14 @@ class Topics:
 
     def weight(self, stem_: str) -> float:
         return self.idf.get(stem_, self.unseen)
+
+    def coverage(self, a: str, b: str) -> float:
+        """Share (0-1) of a's content words that b contains, each weighted by its rarity."""
+        sa, sb = content_stems(a), content_stems(b)
+        if not sa:
+            return 0.0
+        total = sum(self.weight(s) for s in sa)
+        return sum(self.weight(s) for s in sa & sb) / total
 
     def similarity(self, a: str, b: str) -> float:
         sa, sb = content_stems(a), content_stems(b)

@@ -137,6 +137,32 @@ class ClaimFinding(_Data):
     evidence: list[Span]
     evidence_text: list[str]
     reason: str
+    coverage: float = Field(default=0.0, description="0-1: share of the claim's content words the evidence contains, weighted by rarity")
+    similarity: float | None = Field(default=None, description="cosine similarity of the claim and its nearest source passage")
+
+
+class SourceFinding(_Data):
+    """A finding of the source (a criticism, a recommendation, a strength) and whether the release reports it."""
+
+    text: str
+    start: int
+    end: int
+    tone: Literal["critical", "positive"]
+    section: str = Field(default="", description="the heading it sits under, e.g. 'What needs to improve'")
+    status: Literal["quoted", "reflected", "omitted"]
+    release_start: int = -1
+    release_end: int = -1
+
+
+class Balance(_Data):
+    """How evenly the release reports the source: shares of its critical and positive findings mentioned."""
+
+    critical: int
+    critical_mentioned: int
+    positive: int
+    positive_mentioned: int
+    critical_share: float
+    positive_share: float
 
 
 class Summary(_Data):
@@ -159,4 +185,7 @@ class Report(_Data):
     summary: Summary
     quotes: list[QuoteFinding]
     claims: list[ClaimFinding]
+    unreported: list[SourceFinding] = Field(default=[], description="source findings the release leaves out, critical first")
+    findings: list[SourceFinding] = Field(default=[], description="every critical or positive source finding, with its status")
+    balance: Balance | None = None
     warnings: list[str] = []

@@ -28,10 +28,10 @@ def main() -> int:
             print(f"{case.name}: error: {e}", file=sys.stderr)
             failures += 1
             continue
-        for fmt, suffix in (("json", "json"), ("md", "md"), ("text", "txt")):
+        for fmt, suffix in (("json", "json"), ("md", "md"), ("text", "txt"), ("html", "html")):
             (out_dir / f"{case.name}.{suffix}").write_text(render(report, fmt, source_text=source.text), encoding="utf-8")
         print(f"{case.name}: {report.summary.quotes} quotations; {', '.join(f'{v} {n}' for v, n in report.summary.verdicts.items())}")
-        print(f"  reports/{case.name}.json, .md, .txt")
+        print(f"  reports/{case.name}.json, .md, .txt, .html")
     return 1 if failures else 0
 
 

@@ -64,9 +64,24 @@ def render_markdown(report: Report, source_text: str = "") -> str:
         lines.append(md_escape(q.explanation))
         lines.append("")
     if report.claims:
-        lines.append("## Claims")
+        lines.append("## Claims the release makes about the source")
         lines.append("")
         for c in report.claims:
-            lines.append(f"- **{c.verdict}**: {md_escape(c.text)} — {md_escape(c.reason)}")
+            lines.append(f"- **{c.verdict}**: “{md_escape(c.text)}” — {md_escape(c.reason)}")
+            for evidence in c.evidence_text[:1]:
+                lines.append(f"  - Source: {md_escape(evidence)}")
+        lines.append("")
+    if report.balance is not None:
+        b = report.balance
+        lines.append("## What the release leaves out")
+        lines.append("")
+        lines.append(
+            f"The release mentions {b.critical_mentioned} of the source's {b.critical} critical findings "
+            f"({b.critical_share:.0%}) and {b.positive_mentioned} of its {b.positive} positive findings ({b.positive_share:.0%})."
+        )
+        lines.append("")
+        for f in (f for f in report.unreported if f.tone == "critical"):
+            where = f" *({md_escape(f.section)})*" if f.section else ""
+            lines.append(f"- {md_escape(f.text)}{where}")
         lines.append("")
     return "\n".join(lines)

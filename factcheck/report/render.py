@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from factcheck.report.html import render_html
 from factcheck.report.markdown import render_markdown
 from factcheck.report.text import render_text
 from factcheck.types import Report
 
-FORMATS = ("text", "json", "md")
+FORMATS = ("text", "json", "md", "html")
 
 
 def render(report: Report, fmt: str, *, source_text: str = "", color: bool = False) -> str:
@@ -14,6 +15,8 @@ def render(report: Report, fmt: str, *, source_text: str = "", color: bool = Fal
         return report.model_dump_json(indent=2) + "\n"
     if fmt == "md":
         return render_markdown(report, source_text)
+    if fmt == "html":
+        return render_html(report, source_text)
     if fmt == "text":
         return render_text(report, color=color)
     raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")

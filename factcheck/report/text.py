@@ -38,7 +38,21 @@ def render_text(report: Report, width: int = 110, color: bool = False) -> str:
         table.add_row(str(number), f"[{style}]{escape(label)}[/{style}]", escape(quote), escape(why))
     console.print(table)
     if report.claims:
-        console.print("[bold]Claims[/bold]")
+        console.print("[bold]Claims the release makes about the source, in its own words[/bold]")
         for c in report.claims:
-            console.print(f"- {c.verdict}: {escape(c.text)} ({escape(c.reason)})")
+            console.print(f"- [bold]{c.verdict}[/bold]: \u2018{escape(c.text)}\u2019 {escape(c.reason)}")
+    if report.balance is not None:
+        b = report.balance
+        console.print(
+            f"[bold]Balance[/bold]: the release mentions {b.critical_mentioned} of the source's {b.critical} critical findings "
+            f"({b.critical_share:.0%}) and {b.positive_mentioned} of its {b.positive} positive ones ({b.positive_share:.0%})."
+        )
+    critical = [f for f in report.unreported if f.tone == "critical"]
+    if critical:
+        console.print("[bold]Critical findings the release leaves out[/bold]")
+        for f in critical[:12]:
+            where = f" [{escape(f.section)}]" if f.section else ""
+            console.print(f"- {escape(f.text)}{where}")
+        if len(critical) > 12:
+            console.print(f"  \u2026 and {len(critical) - 12} more (see the JSON report)")
     return buffer.getvalue()

@@ -1,0 +1,220 @@
+"""Claims: what the release says the source found, in its own words, checked against the source's sentences.
+
+A claim is a clause of the release outside any quotation that reports a finding: it names the source or most
+of its content words are in the source. Its evidence is the source sentence (or pair) that contains the most of
+its content words, weighted by rarity; numbers, dates, quantifiers and negation are then checked exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from factcheck.config import Settings
+from factcheck.embed import Embedder
+from factcheck.documents import LoadedDocument
+from factcheck.extract import _alias_pattern, _speech_verb_pattern
+from factcheck.qualify import Qualifier, Topics, content_stems
+from factcheck.types import ClaimFinding, Quote, Span
+
+MIN_CLAIM_WORDS = 6
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "twenty": 20, "hundred": 100, "half": 50, "quarter": 25,
+}
+MONTHS = "january february march april may june july august september october november december".split()
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+PARTICIPLE_SPLIT = re.compile(r",\s+(?=(?:[a-z]+ing)\b)|;\s+")
+
+
+@dataclass
+class Window:
+    start: int
+    end: int
+    text: str
+
+
+class ClaimChecker:
+    def __init__(
+        self, source: LoadedDocument, settings: Settings, qualifier: Qualifier, topics: Topics, embedder: Embedder | None = None
+    ) -> None:
+        self.embedder = embedder
+        self._window_vectors: np.ndarray | None = None
+        self.source = source
+        self.settings = settings
+        self.q = qualifier
+        self.topics = topics
+        text = source.text
+        sentences = source.sentences
+        self.windows = [Window(s.start, s.end, " ".join(text[s.start : s.end].split())) for s in sentences]
+        self.windows += [
+            Window(a.start, b.end, " ".join(text[a.start : b.end].split()))
+            for a, b in zip(sentences, sentences[1:])
+            if a.paragraph == b.paragraph
+        ]
+        self.source_lower = " ".join(text.split()).lower()
+
+    def semantic_evidence(self, claim: str) -> tuple[float, Window | None]:
+        """The window nearest in meaning (cosine of sentence embeddings), when an embedder is available."""
+        if self.embedder is None or not self.windows:
+            return 0.0, None
+        if self._window_vectors is None:
+            self._window_vectors = self.embedder.encode([w.text for w in self.windows])
+        scores = self._window_vectors @ self.embedder.encode([claim])[0]
+        best = int(np.argmax(scores))
+        return float(scores[best]), self.windows[best]
+
+    def best_evidence(self, claim: str) -> tuple[float, Window | None]:
+        best: tuple[float, Window | None] = (0.0, None)
+        for window in self.windows:
+            score = self.topics.coverage(claim, window.text)
+            if score > best[0] + 1e-9 or (best[1] is not None and abs(score - best[0]) < 1e-9 and len(window.text) < len(best[1].text)):
+                best = (score, window)
+        return best
+
+    def judge(self, claim: str, start: int, end: int) -> ClaimFinding | None:
+        coverage, window = self.best_evidence(claim)
+        similarity, near = self.semantic_evidence(claim)
+        cfg = self.settings.claims
+        if near is not None and similarity >= cfg.min_similarity_partly and coverage < cfg.min_coverage_supported:
+            window = near if self.topics.coverage(claim, near.text) >= coverage * 0.8 or similarity >= cfg.min_similarity_supported else window
+        evidence = window.text if window else ""
+        problems: list[str] = []
+        contradiction = ""
+        for number in _numbers(claim):
+            if number not in _numbers(evidence) and number not in _numbers(self.source_lower):
+                problems.append(f"the number {number} is not in the source")
+        for month in (m for m in MONTHS if re.search(rf"\b{m}\b", claim, re.IGNORECASE)):
+            if month not in self.source_lower:
+                problems.append(f"the source does not mention {month.title()}")
+        claimed = self.q.quantifier_strengths(claim)
+        found = self.q.quantifier_strengths(evidence)
+        if claimed and found:
+            strongest_claim = max(v for _, v in claimed)
+            strongest_found = max(v for _, v in found)
+            if strongest_claim > strongest_found:
+                problems.append(
+                    f"it says {claimed[0][0]!r} where the source says {found[0][0]!r}"
+                )
+                if strongest_found <= 1 and strongest_claim >= 5:
+                    contradiction = f"the source says {found[0][0]!r}, the release {claimed[0][0]!r}"
+        negated_claim = bool(self.q.cues(claim, ("negation",)))
+        negated_source = bool(self.q.cues(evidence, ("negation",)))
+        if coverage >= cfg.min_coverage_supported and negated_claim != negated_source:
+            contradiction = contradiction or "one of them is negated and the other is not"
+        spans = [Span(start=window.start, end=window.end)] if window else []
+        texts = [evidence] if window else []
+        if contradiction:
+            verdict, reason = "contradicted", f"The source's nearest passage says the opposite: {contradiction}."
+        elif (coverage >= cfg.min_coverage_supported or similarity >= cfg.min_similarity_supported) and not problems:
+            verdict, reason = "supported", "The source says this."
+        elif coverage >= cfg.min_coverage_partly or similarity >= cfg.min_similarity_partly:
+            missing = _missing_words(claim, evidence)
+            detail = "; ".join(problems) if problems else f"the source does not say {missing}" if missing else "only part of it is in the source"
+            verdict, reason = "partly", f"Partly supported: {detail}."
+        else:
+            verdict, reason = "unsupported", "No passage of the source says this."
+        return ClaimFinding(
+            text=claim, start=start, end=end, verdict=verdict, evidence=spans, evidence_text=texts,  # type: ignore[arg-type]
+            reason=reason, coverage=round(coverage, 3), similarity=round(similarity, 3) if self.embedder else None,
+        )
+
+
+def _numbers(text: str) -> set[str]:
+    found = set()
+    for m in NUMBER.finditer(text):
+        token = m.group().lower().rstrip("%").replace(",", "")
+        found.add(str(NUMBER_WORDS.get(token, token)))
+    return found
+
+
+def _missing_words(claim: str, evidence: str) -> str:
+    missing = sorted(content_stems(claim) - content_stems(evidence))
+    if not missing:
+        return ""
+    words = [w for w in re.findall(r"[^\W\d_][\w'-]*", claim) if any(w.lower().startswith(m[:5]) for m in missing)]
+    return ", ".join(f"\u2018{w}\u2019" for w in list(dict.fromkeys(words))[:4])
+
+
+def claim_spans(release: LoadedDocument, quotes: list[Quote], settings: Settings, source_names: list[str]) -> list[tuple[int, int]]:
+    """Clauses of the release, outside quotations, that may report a finding."""
+    verbs = _speech_verb_pattern(settings)
+    aliases = _alias_pattern([*settings.lexicon.source_aliases, *source_names])
+    text = release.text
+    quote_spans = [(q.parts[0].start - 1, q.parts[-1].end + 1) for q in quotes if q.kind != "term"]
+    spans: list[tuple[int, int]] = []
+    for sentence in release.sentences:
+        if any(a <= sentence.start and sentence.end <= b + 1 for a, b in quote_spans):
+            continue  # inside a quotation
+        cursor = sentence.start
+        pieces: list[tuple[int, int, bool]] = []  # (start, end, followed by a quotation)
+        for a, b in sorted(quote_spans):
+            if b <= sentence.start or a >= sentence.end:
+                continue
+            pieces.append((cursor, max(cursor, a), True))
+            cursor = min(sentence.end, b)
+        pieces.append((cursor, sentence.end, False))
+        for start, end, before_quote in pieces:
+            for clause_start, clause_end in _clauses(text, start, end):
+                body = text[clause_start:clause_end]
+                if before_quote and clause_end == end:
+                    body = _strip_frame(body, verbs)
+                    clause_end = clause_start + len(body)
+                body = body.strip(" ,;:.\u2013\u2014-")
+                if len(body.split()) < MIN_CLAIM_WORDS or _is_heading_like(text, sentence.start, sentence.end):
+                    continue
+                offset = text.index(body, clause_start)
+                spans.append((offset, offset + len(body)))
+    del aliases
+    return spans
+
+
+def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out = []
+    cursor = start
+    for m in PARTICIPLE_SPLIT.finditer(text, start, end):
+        out.append((cursor, m.start()))
+        cursor = m.end()
+    out.append((cursor, end))
+    return out
+
+
+FRAME_TAIL = r"(?:,?\s*(?:and|as well as|while|but)?\s*(?:[\w’'-]+\s+){0,4}?(?:%s)(?:\s+(?:that|by\s+[\w’' -]+?|to))?\s*[:,]?\s*)$"
+
+
+def _strip_frame(body: str, verbs: re.Pattern[str]) -> str:
+    """'…, and found' / 'Inspectors commented positively about staff that' / 'recognised by Ofsted': the words that
+    introduce the following quotation are not a claim of their own."""
+    if re.search(r"(?:\bthat|:|\bas|\bby [\w’' -]+)\s*$", body) or verbs.search(body[-40:] if len(body) > 40 else body):
+        stripped = re.sub(FRAME_TAIL % verbs.pattern, "", body, flags=re.IGNORECASE)
+        if stripped != body:
+            return stripped
+        if re.search(r"\bthat\s*$", body):
+            return ""
+    return body
+
+
+def _is_heading_like(text: str, start: int, end: int) -> bool:
+    body = text[start:end].strip()
+    tail = text[end : end + 2]
+    return not re.search(r"[.!?]", tail + body[-1:]) and len(body.split()) <= 12
+
+
+def check_claims(
+    release: LoadedDocument, quotes: list[Quote], checker: ClaimChecker, settings: Settings, source_names: list[str]
+) -> list[ClaimFinding]:
+    aliases = _alias_pattern([*settings.lexicon.source_aliases, *source_names])
+    findings = []
+    for start, end in claim_spans(release, quotes, settings, source_names):
+        claim = release.text[start:end]
+        sentence = release.text[release.sentences[release.sentence_at(start)].start : end]
+        names_source = bool(aliases.search(sentence))
+        coverage, _ = checker.best_evidence(claim)
+        if not names_source and coverage < settings.claims.min_coverage_candidate:
+            continue  # the release's own news, not a report of the source
+        finding = checker.judge(claim, start, end)
+        if finding is not None:
+            findings.append(finding)
+    return findings

@@ -1,0 +1,110 @@
+"""What the release leaves out: the source's findings, critical and positive, and which of them the release
+quotes, reflects in its own words, or omits."""
+
+from __future__ import annotations
+
+import re
+
+from factcheck.config import Settings
+from factcheck.documents import LoadedDocument
+from factcheck.qualify import Qualifier, Topics, _phrase_pattern
+from factcheck.types import Balance, QuoteFinding, SourceFinding
+
+MIN_FINDING_WORDS = 5
+HEADING_MAX_WORDS = 14
+
+
+class FindingMap:
+    """The source's critical and positive findings, found once per source."""
+
+    def __init__(self, source: LoadedDocument, settings: Settings, qualifier: Qualifier) -> None:
+        self.source = source
+        self.q = qualifier
+        self.praise = _phrase_pattern(settings.lexicon.praise)
+        self.improvement = _phrase_pattern(settings.lexicon.improvement_headings)
+        self.findings: list[SourceFinding] = list(self._find())
+
+    def _section_of(self) -> list[str]:
+        """For each paragraph, the improvement heading it sits under ('' when none)."""
+        text = self.source.text
+        sections: list[str] = []
+        current = ""
+        for index, para in enumerate(self.source.paragraphs):
+            body = text[para.start : para.end].strip()
+            if _is_heading(body) and not _is_listed(self.source, index):
+                current = body if self.improvement and self.improvement.search(body) else ""
+                sections.append("")
+                continue
+            if current and not _is_listed(self.source, index) and index and not _is_listed(self.source, index - 1):
+                if not re.search(r"\b(?:should|must|need|needs|improve|ensure)\b", body, re.IGNORECASE):
+                    current = ""
+            sections.append(current)
+        return sections
+
+    def _find(self):  # type: ignore[no-untyped-def]
+        text = self.source.text
+        sections = self._section_of()
+        for sentence in self.source.sentences:
+            body = " ".join(text[sentence.start : sentence.end].split())
+            if len(body.split()) < MIN_FINDING_WORDS and not sections[sentence.paragraph]:
+                continue
+            section = sections[sentence.paragraph]
+            if _is_heading(body) and not section:
+                continue
+            against = len(self.q.cues(body, ("criticism", "limiting")))
+            praise = len(self.praise.findall(body)) if self.praise is not None else 0
+            critical = bool(section) or (against > 0 and against >= praise)
+            positive = not critical and praise > 0
+            if critical or positive:
+                yield SourceFinding(
+                    text=body, start=sentence.start, end=sentence.end,
+                    tone="critical" if critical else "positive", section=section, status="omitted",
+                )
+
+
+def _is_heading(body: str) -> bool:
+    words = body.split()
+    return 0 < len(words) <= HEADING_MAX_WORDS and not re.search(r"[.!]$", body) and (
+        body.endswith((":", "?")) or body[:1].isupper()
+    ) and not re.search(r"[,;]", body)
+
+
+def _is_listed(doc: LoadedDocument, index: int) -> bool:
+    para = doc.paragraphs[index]
+    line_start = doc.text.rfind("\n", 0, para.start) + 1
+    return bool(doc.text[line_start : para.start].strip())
+
+
+def findings_status(
+    findings: FindingMap, release: LoadedDocument, quotes: list[QuoteFinding], topics: Topics, settings: Settings
+) -> tuple[list[SourceFinding], Balance]:
+    """Each finding marked quoted (a quotation aligns inside it), reflected (a release sentence carries most of
+    its content words) or omitted; and the balance of critical against positive findings mentioned."""
+    quoted_spans = [(op.source_start, op.source_end) for q in quotes for op in q.edits if op.kind == "equal"]
+    release_sentences = [(s.start, s.end, release.text[s.start : s.end]) for s in release.sentences]
+    marked: list[SourceFinding] = []
+    for finding in findings.findings:
+        status, where = "omitted", (-1, -1)
+        if any(a < finding.end and finding.start < b for a, b in quoted_spans):
+            status = "quoted"
+        else:
+            candidates = release_sentences
+            if finding.tone == "critical":  # the release must say there is a problem, not just name the subject
+                candidates = [r for r in release_sentences if findings.q.cues(r[2], ("criticism", "limiting", "negation", "contrast"))]
+            best = max(
+                ((topics.coverage(finding.text, body), start, end) for start, end, body in candidates),
+                default=(0.0, -1, -1),
+            )
+            if best[0] >= settings.claims.reflected_coverage:
+                status, where = "reflected", (best[1], best[2])
+        marked.append(finding.model_copy(update={"status": status, "release_start": where[0], "release_end": where[1]}))
+    critical = [f for f in marked if f.tone == "critical"]
+    positive = [f for f in marked if f.tone == "positive"]
+    crit_in = sum(1 for f in critical if f.status != "omitted")
+    pos_in = sum(1 for f in positive if f.status != "omitted")
+    balance = Balance(
+        critical=len(critical), critical_mentioned=crit_in, positive=len(positive), positive_mentioned=pos_in,
+        critical_share=round(crit_in / len(critical), 3) if critical else 0.0,
+        positive_share=round(pos_in / len(positive), 3) if positive else 0.0,
+    )
+    return marked, balance

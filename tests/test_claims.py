@@ -1,0 +1,115 @@
+"""Claims the release makes in its own words, and the source findings it leaves out."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from factcheck import check
+from factcheck.claims import ClaimChecker
+from factcheck.documents import build_document
+from factcheck.qualify import Qualifier, Topics
+from tests.conftest import SAMPLES
+
+SOURCE = """Report of the audit of Westmoor District Council, 2024
+
+Summary
+
+The council's financial management is effective and its accounts were published on time. Nearly all invoices were paid within 30 days. A small number of contracts were awarded without competition, and the council has not reviewed them.
+
+The council reduced its carbon emissions by 12 per cent between 2022 and 2024. Staff turnover in the planning team remains too high.
+
+Recommendations
+
+- Review every contract awarded without competition.
+- Reduce staff turnover in the planning team.
+"""
+
+
+def claims_of(release: str, fake_embedder):
+    return {c.text: c for c in check(release + " Auditors said the council was “effective”.", SOURCE, embedder=fake_embedder).claims}
+
+
+def checker(fake_embedder):
+    source = build_document("s", SOURCE)
+    from factcheck.config import load_settings
+
+    settings = load_settings()
+    topics = Topics([source.text[s.start : s.end] for s in source.sentences])
+    return ClaimChecker(source, settings, Qualifier(settings.lexicon), topics, None)
+
+
+def test_a_claim_the_source_makes_is_supported(fake_embedder):
+    c = checker(fake_embedder).judge("The auditors found the council reduced its carbon emissions by 12 per cent between 2022 and 2024", 0, 10)
+    assert c.verdict == "supported"
+    assert "12 per cent" in c.evidence_text[0]
+
+
+def test_a_wrong_number_is_only_partly_supported(fake_embedder):
+    c = checker(fake_embedder).judge("The council reduced its carbon emissions by 20 per cent between 2022 and 2024", 0, 10)
+    assert c.verdict == "partly"
+    assert "20" in c.reason
+
+
+def test_a_stronger_quantifier_is_only_partly_supported(fake_embedder):
+    c = checker(fake_embedder).judge("All invoices were paid within 30 days, the audit found", 0, 10)
+    assert c.verdict == "partly"
+    assert "all" in c.reason.lower()
+
+
+def test_equal_strength_quantifiers_are_accepted(fake_embedder):
+    c = checker(fake_embedder).judge("Almost all invoices were paid within 30 days", 0, 10)
+    assert c.verdict == "supported"
+
+
+def test_a_negated_finding_is_contradicted(fake_embedder):
+    c = checker(fake_embedder).judge("The council's accounts were not published on time and its financial management is effective", 0, 10)
+    assert c.verdict == "contradicted"
+
+
+def test_something_the_source_never_says_is_unsupported(fake_embedder):
+    c = checker(fake_embedder).judge("The mayor opened a new swimming pool in the town centre last spring", 0, 10)
+    assert c.verdict == "unsupported"
+
+
+def test_release_claims_are_found_outside_quotations(fake_embedder):
+    release = (
+        "Westmoor District Council welcomes its audit report.\n\n"
+        "The auditors found that nearly all invoices were paid within 30 days, recognising the council's "
+        "financial management is effective.\n\n"
+        "Council leader Sam Reid said: “Our finances are in excellent shape and we thank our staff.”"
+    )
+    report = check(release, SOURCE, embedder=fake_embedder)
+    texts = [c.text for c in report.claims]
+    assert any(t.startswith("The auditors found that nearly all invoices were paid") for t in texts)
+    assert not any("excellent shape" in t for t in texts)
+
+
+def test_recommendations_the_release_ignores_are_unreported(fake_embedder):
+    release = "The auditors said the council's financial management is “effective”. Nearly all invoices were paid within 30 days."
+    report = check(release, SOURCE, embedder=fake_embedder)
+    unreported = [f.text for f in report.unreported if f.tone == "critical"]
+    assert "Review every contract awarded without competition." in unreported
+    assert "Reduce staff turnover in the planning team." in unreported
+    assert report.balance is not None
+    assert report.balance.critical_mentioned == 0
+    assert report.balance.positive_mentioned >= 1
+
+
+@pytest.mark.model
+def test_reference_case_claims_get_their_labels():
+    labels = json.loads((SAMPLES / "birmingham-2021" / "expected.json").read_text())
+    report = check(SAMPLES / "birmingham-2021" / "release.txt", SAMPLES / "birmingham-2021" / "source.txt")
+    for label in labels["claims"]:
+        matches = [c for c in report.claims if label["text"] in c.text or c.text in label["text"]]
+        assert matches, label["text"]
+        assert matches[0].verdict == label["verdict"], (label["text"], matches[0].reason)
+
+
+def test_reference_case_improvement_points_are_all_unreported(fake_embedder):
+    labels = json.loads((SAMPLES / "birmingham-2021" / "expected.json").read_text())
+    report = check(SAMPLES / "birmingham-2021" / "release.txt", SAMPLES / "birmingham-2021" / "source.txt", embedder=fake_embedder)
+    unreported = [" ".join(f.text.split()).rstrip(".") for f in report.unreported]
+    for point in labels["unreported_source_findings"]:
+        assert point.rstrip(".") in unreported
