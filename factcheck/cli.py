@@ -129,6 +129,12 @@ def evaluate(
         f"TOTAL {totals.cases} cases, quotes found {totals.found}/{totals.labelled}  verdict accuracy {totals.accuracy:.3f}  "
         f"flag precision {totals.precision:.3f} recall {totals.recall:.3f}  extra quotes {totals.extra}"
     )
+    if totals.claims_labelled:
+        typer.echo(
+            f"CLAIMS found {totals.claims_found}/{totals.claims_labelled}  verdicts {totals.claims_correct}/{totals.claims_labelled}"
+        )
+    if totals.unreported_labelled:
+        typer.echo(f"UNREPORTED findings listed {totals.unreported_found}/{totals.unreported_labelled}")
 
 
 def main() -> None:

@@ -42,6 +42,11 @@ class CaseScore:
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
     misses: list[tuple[str, str, str]] = field(default_factory=list)
     error: str = ""
+    claims_labelled: int = 0
+    claims_found: int = 0
+    claims_correct: int = 0
+    unreported_labelled: int = 0
+    unreported_found: int = 0
 
 
 def load_labels(case: Path) -> dict:  # type: ignore[type-arg]
@@ -87,6 +92,26 @@ def score_report(name: str, labels: dict, report: Report) -> CaseScore:  # type:
         elif flagged and not either:
             score.fp += 1
     score.extra = len(predicted) - len(used)
+    for label in labels.get("claims", []):
+        score.claims_labelled += 1
+        target = _norm(label["text"])
+        scored = [(fuzz.partial_ratio(target, _norm(c.text)), c) for c in report.claims]
+        best = max(scored, key=lambda pair: pair[0], default=(0.0, None))
+        if best[1] is not None and best[0] >= PAIR_RATIO:
+            score.claims_found += 1
+            if best[1].verdict == label["verdict"]:
+                score.claims_correct += 1
+            else:
+                score.misses.append((f"claim {label['verdict']}", best[1].verdict, label["text"][:70]))
+        else:
+            score.misses.append((f"claim {label['verdict']}", "missing", label["text"][:70]))
+    unreported = [_norm(f.text) for f in report.unreported]
+    for text in labels.get("unreported_source_findings", []):
+        score.unreported_labelled += 1
+        if any(fuzz.ratio(_norm(text), u) >= PAIR_RATIO for u in unreported):
+            score.unreported_found += 1
+        else:
+            score.misses.append(("unreported", "not listed", text[:70]))
     return score
 
 
@@ -115,11 +140,17 @@ class Totals:
     fp: int = 0
     fn: int = 0
     extra: int = 0
+    claims_labelled: int = 0
+    claims_found: int = 0
+    claims_correct: int = 0
+    unreported_labelled: int = 0
+    unreported_found: int = 0
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def add(self, s: CaseScore) -> None:
         self.cases += 1
-        for key in ("labelled", "found", "correct", "tp", "fp", "fn", "extra"):
+        for key in ("labelled", "found", "correct", "tp", "fp", "fn", "extra", "claims_labelled", "claims_found",
+                    "claims_correct", "unreported_labelled", "unreported_found"):
             setattr(self, key, getattr(self, key) + getattr(s, key))
         self.confusion.update(s.confusion)
 

@@ -63,3 +63,5 @@ def test_eval_command_prints_the_figures():
     result = CliRunner().invoke(app, ["eval", str(SAMPLES / "birmingham-2021")])
     assert result.exit_code == 0, result.output
     assert "verdict accuracy 1.000  flag precision 1.000 recall 1.000" in result.output
+    assert "CLAIMS found 3/3  verdicts 3/3" in result.output
+    assert "UNREPORTED findings listed 5/5" in result.output
