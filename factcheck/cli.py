@@ -42,8 +42,8 @@ def _fail(message: str, code: int = 2) -> None:
 
 @app.command()
 def check(
-    release: Annotated[Path, typer.Argument(help="The press release (a text file).")],
-    source: Annotated[Path, typer.Argument(help="The document it quotes (a text file).")],
+    release: Annotated[Path, typer.Argument(help="The press release: a file (text, HTML, PDF, Word), a URL, or - for standard input.")],
+    sources: Annotated[list[Path], typer.Argument(help="The document(s) it quotes; each quotation is matched against all of them.")],
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report here instead of standard output.")] = None,
     source_name: Annotated[
@@ -55,19 +55,17 @@ def check(
         typer.Option("--fail-on", help="Exit with status 1 when any finding reaches this severity."),
     ] = None,
 ) -> None:
-    """Check every quotation in RELEASE against SOURCE and report a verdict for each."""
+    """Check every quotation in RELEASE against SOURCES and report a verdict for each."""
+    from factcheck.documents import load
     from factcheck.pipeline import check as run_check
     from factcheck.report import render
 
     try:
         settings = load_settings()
-        report = run_check(release, source, settings=settings, source_names=source_name or [])
-        source_text = ""
-        if format in (Format.md, Format.html):
-            from factcheck.documents import load
-
-            source_text = load(source, settings).text
-        rendered = render(report, format.value, source_text=source_text, color=output is None and sys.stdout.isatty())
+        documents = [load(str(s) if str(s).startswith(("http://", "https://")) else s, settings) for s in sources]
+        report = run_check(release, documents, settings=settings, source_names=source_name or [])
+        texts = {doc.name: doc.text for doc in documents}
+        rendered = render(report, format.value, source_text=texts, color=output is None and sys.stdout.isatty())
     except FactcheckError as e:
         _fail(str(e))
         return

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,13 +15,22 @@ from factcheck.align import SourceIndex, align
 from factcheck.assess import Assessor
 from factcheck.claims import ClaimChecker, check_claims
 from factcheck.coverage import FindingMap, findings_status
-from factcheck.qualify import Qualifier, Topics
 from factcheck.config import Settings, load_settings
 from factcheck.documents import LoadedDocument, load
 from factcheck.embed import Embedder, default_embedder
-from factcheck.errors import NoQuotationsError
+from factcheck.errors import InputError, NoQuotationsError
 from factcheck.extract import extract
-from factcheck.types import SEVERITY_ORDER, Alignment, Quote, QuoteFinding, Report, Summary
+from factcheck.types import (
+    SEVERITY_ORDER,
+    Alignment,
+    Balance,
+    ClaimFinding,
+    Quote,
+    QuoteFinding,
+    Report,
+    SourceFinding,
+    Summary,
+)
 
 __version__ = "0.1.0"
 SIGN_OFF = re.compile(r"^\s*yours\s+(?:sincerely|faithfully|truly)\b", re.IGNORECASE | re.MULTILINE)
@@ -42,29 +54,40 @@ def learn_source_names(source: LoadedDocument) -> list[str]:
 
 
 def _nearest_passages(
-    quotes: list[Quote], alignments: list[Alignment | None], source: LoadedDocument, embedder: Embedder
+    quotes: list[Quote],
+    chosen: list[tuple[PreparedSource, Alignment] | None],
+    missing: list[int],
+    sources: list[PreparedSource],
+    embedder: Embedder,
 ) -> None:
-    """For quotations not found word for word, the most similar source sentence (or pair of sentences)."""
-    missing = [i for i, a in enumerate(alignments) if a is not None and not a.found]
-    if not missing or not source.sentences:
-        return
-    spans = [(s.start, s.end) for s in source.sentences]
-    spans += [(a.start, b.end) for a, b in zip(source.sentences, source.sentences[1:]) if a.paragraph == b.paragraph]
-    passages = [" ".join(source.text[a:b].split()) for a, b in spans]
-    matrix = embedder.encode(passages)
+    """For quotations not found word for word, the most similar source sentence (or pair of sentences), in any
+    source."""
     queries = embedder.encode([quotes[i].text for i in missing])
-    scores = queries @ matrix.T
-    for row, i in enumerate(missing):
-        best = int(np.argmax(scores[row]))
-        old = alignments[i]
-        assert old is not None
-        alignments[i] = old.model_copy(
-            update={
-                "nearest_similarity": round(float(scores[row, best]), 3),
-                "source_start": spans[best][0],
-                "source_end": spans[best][1],
-            }
+    best: dict[int, tuple[float, PreparedSource, tuple[int, int]]] = {}
+    for prepared in sources:
+        doc = prepared.doc
+        if not doc.sentences:
+            continue
+        spans = [(s.start, s.end) for s in doc.sentences]
+        spans += [(a.start, b.end) for a, b in zip(doc.sentences, doc.sentences[1:]) if a.paragraph == b.paragraph]
+        matrix = embedder.encode([" ".join(doc.text[a:b].split()) for a, b in spans])
+        scores = queries @ matrix.T
+        for row, i in enumerate(missing):
+            top = int(np.argmax(scores[row]))
+            if i not in best or float(scores[row, top]) > best[i][0]:
+                best[i] = (float(scores[row, top]), prepared, spans[top])
+    for i, (score, prepared, (start, end)) in best.items():
+        pick = chosen[i]
+        assert pick is not None
+        old = pick[1] if pick[0] is prepared else align_failure()
+        chosen[i] = (
+            prepared,
+            old.model_copy(update={"nearest_similarity": round(score, 3), "source_start": start, "source_end": end}),
         )
+
+
+def align_failure() -> Alignment:
+    return Alignment(found=False, score=0.0)
 
 
 def summarise(findings: list[QuoteFinding], claims: int) -> Summary:
@@ -84,39 +107,103 @@ def summarise(findings: list[QuoteFinding], claims: int) -> Summary:
     )
 
 
+@dataclass
+class PreparedSource:
+    """A source made ready once and reused: its word index, topic weights, cue finder and findings."""
+
+    doc: LoadedDocument
+    index: SourceIndex
+    assessor: Assessor
+    findings: FindingMap
+    names: list[str]
+
+
+_PREPARED: OrderedDict[tuple[str, str, str], PreparedSource] = OrderedDict()
+PREPARED_CACHE_SIZE = 8
+
+
+def prepare_source(doc: LoadedDocument, settings: Settings) -> PreparedSource:
+    key = (doc.name, hashlib.sha256(doc.text.encode("utf-8", "surrogatepass")).hexdigest(), _settings_key(settings))
+    if key in _PREPARED:
+        _PREPARED.move_to_end(key)
+        return _PREPARED[key]
+    assessor = Assessor(doc, settings)
+    prepared = PreparedSource(
+        doc=doc,
+        index=SourceIndex(doc, settings.align.seed_words),
+        assessor=assessor,
+        findings=FindingMap(doc, settings, assessor.q),
+        names=learn_source_names(doc),
+    )
+    _PREPARED[key] = prepared
+    while len(_PREPARED) > PREPARED_CACHE_SIZE:
+        _PREPARED.popitem(last=False)
+    return prepared
+
+
+def _settings_key(settings: Settings) -> str:
+    return hashlib.sha256(settings.model_dump_json().encode()).hexdigest()
+
+
+SourceInput = str | Path | LoadedDocument
+
+
 def check(
-    release: str | Path | LoadedDocument,
-    source: str | Path | LoadedDocument,
+    release: SourceInput,
+    source: SourceInput | Sequence[SourceInput],
     *,
     settings: Settings | None = None,
     embedder: Embedder | None = None,
     source_names: list[str] | tuple[str, ...] = (),
 ) -> Report:
-    """Check every quotation in `release` against `source` (each a path, the text itself, or a loaded Document)."""
+    """Check every quotation in `release` against `source`: a path, the text itself or a loaded Document, or a
+    list of them (each quotation is then matched against all and names the one it came from)."""
     settings = settings or load_settings()
     release_doc = release if isinstance(release, LoadedDocument) else load(release, settings)
-    source_doc = source if isinstance(source, LoadedDocument) else load(source, settings)
-    names = [*source_names, *settings.source_names, *learn_source_names(source_doc)]
+    inputs = list(source) if isinstance(source, (list, tuple)) else [source]
+    if not inputs:
+        raise InputError("no source to check against")
+    docs = [s if isinstance(s, LoadedDocument) else load(s, settings) for s in inputs]
+    seen = Counter(d.name for d in docs)
+    for number, doc in enumerate(docs, 1):
+        if seen[doc.name] > 1:
+            doc.name = f"{doc.name} #{number}"  # two sources given as text: tell them apart in the report
+    sources = [prepare_source(doc, settings) for doc in docs]
+    names = [*source_names, *settings.source_names, *(n for p in sources for n in p.names)]
     quotes = extract(release_doc, settings, names)
     if not quotes:
         raise NoQuotationsError(f"{release_doc.name} contains no quotations to check")
-    index = SourceIndex(source_doc, settings.align.seed_words)
-    alignments: list[Alignment | None] = [
-        None if q.speaker == "other" else align(q, release_doc, index, settings) for q in quotes
-    ]
-    if any(a is not None and not a.found for a in alignments):
-        _nearest_passages(quotes, alignments, source_doc, embedder or default_embedder(settings.embedding))
-    assessor = Assessor(source_doc, settings)
-    findings = [assessor.assess(q, a, release_doc) for q, a in zip(quotes, alignments)]
-    qualifier = assessor.q
-    topics = assessor.topics
+
+    chosen: list[tuple[PreparedSource, Alignment] | None] = []
+    for quote in quotes:
+        if quote.speaker == "other":
+            chosen.append(None)
+            continue
+        candidates = [(p, align(quote, release_doc, p.index, settings)) for p in sources]
+        chosen.append(max(candidates, key=lambda pair: (pair[1].found, pair[1].score)))
+    missing = [i for i, c in enumerate(chosen) if c is not None and not c[1].found]
+    if missing:
+        _nearest_passages(quotes, chosen, missing, sources, embedder or default_embedder(settings.embedding))
+
+    findings = []
+    for quote, pick in zip(quotes, chosen):
+        prepared = pick[0] if pick else sources[0]
+        finding = prepared.assessor.assess(quote, pick[1] if pick else None, release_doc)
+        if pick is not None:
+            finding = finding.model_copy(update={"source_name": prepared.doc.name})
+        findings.append(finding)
+
     claim_embedder = (embedder or default_embedder(settings.embedding)) if settings.claims.use_embeddings else None
-    checker = ClaimChecker(source_doc, settings, qualifier, topics, claim_embedder)
-    claims = check_claims(release_doc, quotes, checker, settings, names)
-    source_findings, balance = findings_status(FindingMap(source_doc, settings, qualifier), release_doc, findings, topics, settings)
-    unreported = sorted(
-        (f for f in source_findings if f.status == "omitted"), key=lambda f: (f.tone != "critical", not f.section, f.start)
-    )
+    claims = _claims(release_doc, quotes, sources, settings, names, claim_embedder)
+    source_findings: list[SourceFinding] = []
+    balances = []
+    for prepared in sources:
+        own = [f for f in findings if f.source_name == prepared.doc.name]
+        marked, balance = findings_status(prepared.findings, release_doc, own, prepared.assessor.topics, settings)
+        source_findings.extend(f.model_copy(update={"source_name": prepared.doc.name}) for f in marked)
+        balances.append(balance)
+    unreported = [f for f in source_findings if f.status == "omitted"]
+    unreported.sort(key=lambda f: (f.tone != "critical", not f.section, f.source_name, f.start))
     warnings = [
         f"quotation opened at character {f.start - 1} is never closed; read to the end of its paragraph"
         for f in findings
@@ -125,12 +212,49 @@ def check(
     return Report(
         factcheck_version=__version__,
         release=release_doc.name,
-        source=source_doc.name,
+        source=", ".join(p.doc.name for p in sources),
+        sources=[p.doc.name for p in sources],
         summary=summarise(findings, len(claims)),
         quotes=findings,
         claims=claims,
         unreported=unreported,
         findings=source_findings,
-        balance=balance,
+        balance=_combine(balances),
         warnings=warnings,
+    )
+
+
+def _claims(
+    release: LoadedDocument,
+    quotes: list[Quote],
+    sources: list[PreparedSource],
+    settings: Settings,
+    names: list[str],
+    embedder: Embedder | None,
+) -> list[ClaimFinding]:
+    """Each claim judged against every source; the best-supported judgement is kept."""
+    rank = {"supported": 3, "contradicted": 2, "partly": 1, "unsupported": 0}
+    per_source = []
+    for prepared in sources:
+        checker = ClaimChecker(prepared.doc, settings, prepared.assessor.q, prepared.assessor.topics, embedder)
+        judged = check_claims(release, quotes, checker, settings, names)
+        per_source.append([c.model_copy(update={"source_name": prepared.doc.name}) for c in judged])
+    best: dict[tuple[int, int], ClaimFinding] = {}
+    for judged in per_source:
+        for claim in judged:
+            key = (claim.start, claim.end)
+            if key not in best or (rank[claim.verdict], claim.coverage) > (rank[best[key].verdict], best[key].coverage):
+                best[key] = claim
+    return [best[k] for k in sorted(best)]
+
+
+def _combine(balances: list[Balance]) -> Balance:
+    critical = sum(b.critical for b in balances)
+    positive = sum(b.positive for b in balances)
+    crit_in = sum(b.critical_mentioned for b in balances)
+    pos_in = sum(b.positive_mentioned for b in balances)
+    return Balance(
+        critical=critical, critical_mentioned=crit_in, positive=positive, positive_mentioned=pos_in,
+        critical_share=round(crit_in / critical, 3) if critical else 0.0,
+        positive_share=round(pos_in / positive, 3) if positive else 0.0,
     )

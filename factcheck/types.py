@@ -125,6 +125,7 @@ class QuoteFinding(_Data):
     edits: list[EditOp]
     context: list[ContextNote] = []
     unclosed: bool = False
+    source_name: str = Field(default="", description="which source the passage is in (its path or name)")
 
 
 class ClaimFinding(_Data):
@@ -139,6 +140,7 @@ class ClaimFinding(_Data):
     reason: str
     coverage: float = Field(default=0.0, description="0-1: share of the claim's content words the evidence contains, weighted by rarity")
     similarity: float | None = Field(default=None, description="cosine similarity of the claim and its nearest source passage")
+    source_name: str = ""
 
 
 class SourceFinding(_Data):
@@ -152,6 +154,7 @@ class SourceFinding(_Data):
     status: Literal["quoted", "reflected", "omitted"]
     release_start: int = -1
     release_end: int = -1
+    source_name: str = ""
 
 
 class Balance(_Data):
@@ -182,6 +185,7 @@ class Report(_Data):
     factcheck_version: str
     release: str
     source: str
+    sources: list[str] = []
     summary: Summary
     quotes: list[QuoteFinding]
     claims: list[ClaimFinding]

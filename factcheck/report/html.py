@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from factcheck.report.passage import Segment, passage_segments
+from factcheck.report.passage import Segment, SourceTexts, passage_segments, text_of_source
 from factcheck.report.wording import VERDICT_LABELS, headline
 from factcheck.types import FLAG_VERDICTS, SEVERITY_ORDER, QuoteFinding, Report
 
@@ -181,11 +181,11 @@ def _env() -> Environment:
     return _ENV
 
 
-def render_html(report: Report, source_text: str = "") -> str:
+def render_html(report: Report, source_text: SourceTexts = "") -> str:
     """The report as one self-contained HTML page. `source_text` is the source as loaded; without it the page
     shows the release's words and the verdicts but not the source passages."""
     numbered = list(enumerate(report.quotes, 1))
-    cards = [_card(n, q, source_text) for n, q in numbered if q.verdict != "other_speaker"]
+    cards = [_card(n, q, text_of_source(source_text, q.source_name)) for n, q in numbered if q.verdict != "other_speaker"]
     others = [(n, q) for n, q in numbered if q.verdict == "other_speaker"]
     problems = sorted(
         (c for c in cards if c.flagged), key=lambda c: (-SEVERITY_ORDER[c.finding.severity], c.number)

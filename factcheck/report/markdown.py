@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from factcheck.report.passage import passage_segments
+from factcheck.report.passage import SourceTexts, passage_segments, text_of_source
 from factcheck.report.wording import VERDICT_LABELS, headline
 from factcheck.types import Report
 
@@ -17,7 +17,7 @@ def md_escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", text)
 
 
-def render_markdown(report: Report, source_text: str = "") -> str:
+def render_markdown(report: Report, source_text: SourceTexts = "") -> str:
     s = report.summary
     lines = [
         "# factcheck report",
@@ -44,9 +44,10 @@ def render_markdown(report: Report, source_text: str = "") -> str:
         who = f" ({md_escape(q.speaker_name)})" if q.speaker_name else ""
         lines.append(f"**Release{who}:** “{md_escape(q.text)}”")
         lines.append("")
-        if q.source_text and source_text:
+        own_text = text_of_source(source_text, q.source_name)
+        if q.source_text and own_text:
             rendered = []
-            for seg in passage_segments(q, source_text):
+            for seg in passage_segments(q, own_text):
                 text = md_escape(seg.text)
                 if seg.kind == "omitted":
                     rendered.append(f"**\\[omitted: ~~{text}~~\\]**")
@@ -56,7 +57,8 @@ def render_markdown(report: Report, source_text: str = "") -> str:
                     rendered.append(f"**\\[added: {text}\\]**")
                 else:
                     rendered.append(text)
-            lines.append("**Source:** " + " ".join(r for r in rendered if r))
+            named = f" ({md_escape(q.source_name)})" if len(report.sources) > 1 else ""
+            lines.append(f"**Source{named}:** " + " ".join(r for r in rendered if r))
             lines.append("")
         for note in q.context:
             lines.append(f"**Left out, next to it:** ~~{md_escape(note.text)}~~")

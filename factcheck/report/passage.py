@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from factcheck.types import QuoteFinding
+
+
+SourceTexts = str | Mapping[str, str]
+
+
+def text_of_source(source_texts: SourceTexts, name: str) -> str:
+    """The text of the named source: `source_texts` is one text, or texts by source name."""
+    if isinstance(source_texts, str):
+        return source_texts
+    return source_texts.get(name, "") or (next(iter(source_texts.values()), "") if len(source_texts) == 1 else "")
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from factcheck.report.html import render_html
 from factcheck.report.markdown import render_markdown
 from factcheck.report.text import render_text
+from factcheck.report.passage import SourceTexts
 from factcheck.types import Report
 
 FORMATS = ("text", "json", "md", "html")
 
 
-def render(report: Report, fmt: str, *, source_text: str = "", color: bool = False) -> str:
+def render(report: Report, fmt: str, *, source_text: SourceTexts = "", color: bool = False) -> str:
     if fmt == "json":
         return report.model_dump_json(indent=2) + "\n"
     if fmt == "md":
