@@ -116,3 +116,20 @@ def test_every_command_has_help():
         result = run(command, "--help")
         assert result.exit_code == 0
         assert "Usage" in result.output
+
+
+def test_json_report_round_trips_through_its_model_and_is_deterministic():
+    from factcheck.types import Report
+
+    args = ["check", str(CASE / "release.txt"), str(CASE / "source.txt"), "--format", "json"]
+    first, second = run(*args), run(*args)
+    assert first.output == second.output
+    report = Report.model_validate_json(first.output)
+    assert report.model_dump_json(indent=2) + "\n" == first.output
+    release = (CASE / "release.txt").read_text(encoding="utf-8")
+    source = (CASE / "source.txt").read_text(encoding="utf-8")
+    for q in report.quotes:
+        for part in q.parts:
+            assert release[part.start : part.end] in q.text
+        if q.source_start >= 0:
+            assert source[q.source_start : q.source_end] == q.source_text
