@@ -22,6 +22,7 @@ STRENGTH_WORDS = frozenset(
     "all most many some few every each none no never always often usually sometimes rarely majority minority "
     "nearly almost virtually several not".split()
 )
+SUBSTITUTION_WORDS = 3  # words changed in place, on both sides, that count as a substitution rather than a gap
 MAX_SEED_HITS = 64  # an n-gram found more often than this seeds nothing (too common to place a quotation)
 ELLIPSIS = re.compile(r"\u2026|\.\s?\.\s?\.")
 BRACKETED = re.compile(r"\[[^\[\]]*\]")
@@ -171,7 +172,9 @@ def _chain(runs: list[Run], qw: QuoteWords, settings: Settings) -> list[Run]:
             qgap = run.q + cut - prev.q_end
             sgap = run.s + cut - prev.s_end
             cost = 0.0
-            if sgap > 0:
+            if 0 < qgap <= SUBSTITUTION_WORDS and 0 < sgap <= SUBSTITUTION_WORDS:
+                cost += 0.5 * max(qgap, sgap)  # a word or two changed in place ('many' → 'all'), not a gap
+            elif sgap > 0:
                 marked = qw.ellipsis_before[run.q + cut] if run.q + cut < len(qw.ellipsis_before) else False
                 open_cost = cfg.gap_open / 4 if marked else cfg.gap_open
                 cost += open_cost + min(cfg.gap_cap, cfg.gap_per_word * sgap)

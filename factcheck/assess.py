@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from factcheck.config import Settings
@@ -11,6 +12,9 @@ from factcheck.types import SEVERITY_ORDER, Alignment, ContextNote, EditOp, Quot
 
 CONTEXT_CATEGORIES = ("contrast", "negation", "limiting", "criticism")
 OMISSION_CATEGORIES = STRONG + ("soft",)
+CONCESSIVE_OPENING = re.compile(
+    r"(?:while|whilst|although|though|even though|even if|despite|in spite of|whereas|notwithstanding)\b", re.IGNORECASE
+)
 VERDICT_PRIORITY = ["altered", "elided", "truncated", "context_omitted", "not_in_source", "minor_edit", "verbatim"]
 
 
@@ -204,7 +208,11 @@ class Assessor:
             )
         first_sentence = self.source.sentences[first]
         before = text[first_sentence.start : alignment.source_start].strip()
-        before_cues = self.q.cues(before, ("negation", "limiting", "soft", "hedge"))
+        opening_clause = len(before.split()) >= 3  # 'Although losses are recognised, …' qualifies; a bare 'However,' links back
+        before_cues = self.q.cues(before, ("negation", "limiting", "soft", "hedge") + (("contrast",) if opening_clause else ()))
+        concession = CONCESSIVE_OPENING.match(before) if opening_clause else None
+        if concession:
+            before_cues.append(Cue("contrast", concession.group().lower()))
         if before_cues and any(ch.isalnum() for ch in before):
             problems.append(
                 Problem(

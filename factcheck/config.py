@@ -43,7 +43,7 @@ class AlignSettings(_Strict):
     gap_open: float = 2.0
     gap_per_word: float = 0.05
     gap_cap: float = 4.0
-    reattribute_min_score: float = 90
+    reattribute_min_score: float = 80
     reattribute_min_words: int = 5
 
 

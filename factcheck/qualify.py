@@ -39,7 +39,7 @@ def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
         return None
     ordered = sorted({p.lower() for p in phrases}, key=len, reverse=True)
     body = "|".join(re.escape(p).replace("'", "['\u2019]").replace("\\ ", r"\s+") for p in ordered)
-    return re.compile(r"(?<![\w'])(?:" + body + r")(?![\w'])", re.IGNORECASE)
+    return re.compile(r"(?<![\w'-])(?:" + body + r")(?![\w'-])", re.IGNORECASE)
 
 
 class Qualifier:
