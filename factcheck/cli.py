@@ -42,8 +42,8 @@ def _fail(message: str, code: int = 2) -> None:
 
 @app.command()
 def check(
-    release: Annotated[Path, typer.Argument(help="The press release: a file (text, HTML, PDF, Word), a URL, or - for standard input.")],
-    sources: Annotated[list[Path], typer.Argument(help="The document(s) it quotes; each quotation is matched against all of them.")],
+    release: Annotated[str, typer.Argument(help="The press release: a file (text, HTML, PDF, Word, Markdown), an http(s) URL, or - for standard input.")],
+    sources: Annotated[list[str], typer.Argument(help="The document(s) it quotes, files or URLs; each quotation is matched against all of them.")],
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report here instead of standard output.")] = None,
     source_name: Annotated[
@@ -54,6 +54,9 @@ def check(
         Optional[Severity],
         typer.Option("--fail-on", help="Exit with status 1 when any finding reaches this severity."),
     ] = None,
+    allow_private_urls: Annotated[
+        bool, typer.Option("--allow-private-urls", help="Let URLs reach private, loopback and link-local addresses.")
+    ] = False,
 ) -> None:
     """Check every quotation in RELEASE against SOURCES and report a verdict for each."""
     from factcheck.documents import load
@@ -62,8 +65,10 @@ def check(
 
     try:
         settings = load_settings()
-        documents = [load(str(s) if str(s).startswith(("http://", "https://")) else s, settings) for s in sources]
-        report = run_check(release, documents, settings=settings, source_names=source_name or [])
+        if allow_private_urls:
+            settings = settings.model_copy(update={"limits": settings.limits.model_copy(update={"allow_private_urls": True})})
+        documents = [load(_input(s), settings) for s in sources]
+        report = run_check(load(_input(release), settings), documents, settings=settings, source_names=source_name or [])
         texts = {doc.name: doc.text for doc in documents}
         rendered = render(report, format.value, source_text=texts, color=output is None and sys.stdout.isatty())
     except FactcheckError as e:
@@ -80,6 +85,11 @@ def check(
     if fail_on is not None and _reaches(report, fail_on.value):
         typer.echo(f"factcheck: a finding reaches severity {fail_on.value}", err=True)
         raise typer.Exit(1)
+
+
+def _input(argument: str) -> str | Path:
+    """A URL stays a string (it is fetched); anything else is a path, never text to check."""
+    return argument if argument.startswith(("http://", "https://")) else Path(argument)
 
 
 def _reaches(report: Report, level: str) -> bool:
@@ -133,6 +143,63 @@ def evaluate(
         )
     if totals.unreported_labelled:
         typer.echo(f"UNREPORTED findings listed {totals.unreported_found}/{totals.unreported_labelled}")
+
+
+@app.command()
+def batch(
+    target: Annotated[Path, typer.Argument(help="A manifest CSV (release,source[,name]) or a folder of item subfolders.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the reports, index.html and index.json.")],
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Worker processes (default min(2, CPUs)).")] = None,
+    formats: Annotated[str, typer.Option("--format", "-f", help="Comma-separated formats: html, json, md, text.")] = "html,json,md",
+) -> None:
+    """Check many release/source pairs in parallel; exit 1 when any item failed."""
+    from factcheck.batch import find_items, parse_formats, run_batch
+
+    try:
+        chosen = parse_formats(formats)
+        items = find_items(target, out)
+        result = run_batch(items, out, workers, chosen, load_settings())
+    except FactcheckError as e:
+        _fail(str(e))
+        return
+    except OSError as e:
+        _fail(f"cannot write to {out}: {e.strerror or e}")
+        return
+    typer.echo(
+        f"factcheck: {len(result.items)} items in {result.seconds:.1f} s ({result.per_second:.1f} per second) "
+        f"with {result.workers} workers; index: {result.index_html}",
+        err=True,
+    )
+    if result.failed:
+        for item in result.failed:
+            typer.echo(f"factcheck: {item.name}: {item.error}", err=True)
+        typer.echo(f"factcheck: {len(result.failed)} of {len(result.items)} items failed", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (keep 127.0.0.1 unless you mean to share it).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port (0 picks a free one).")] = 8000,
+) -> None:
+    """Serve a local page where you paste or upload a release and its source and get the HTML report."""
+    from factcheck.web import make_server
+
+    try:
+        server = make_server(host, port, load_settings())
+    except FactcheckError as e:
+        _fail(str(e))
+        return
+    except OSError as e:
+        _fail(f"cannot listen on {host}:{port}: {e.strerror or e}")
+        return
+    typer.echo(f"factcheck: serving on {server.url} (Ctrl+C to stop)", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 def main() -> None:

@@ -129,7 +129,18 @@ def _control_share(data: bytes) -> float:
 
 
 def read_input(value: str | Path, settings: Settings) -> tuple[str, str]:
-    """(name, text) of a path, or of a string that is itself the text."""
+    """(name, text) of a path, an http(s) URL, "-" (standard input), or a string that is itself the text.
+    Files, URLs and standard input may be PDF, DOCX, HTML, Markdown or plain text (factcheck.formats)."""
+    from factcheck.formats import extract_text
+
+    if str(value) == "-" and not Path("-").exists():  # "-" or Path("-") (as a CLI passes it): standard input
+        return "<stdin>", extract_text(_read_stdin(settings.limits.max_input_bytes), "<stdin>", None)
+    if isinstance(value, str):
+        from factcheck.fetch import fetch, is_url
+
+        if is_url(value):
+            fetched = fetch(value, settings)
+            return value, extract_text(fetched.data, value, fetched.hint)
     if isinstance(value, str) and ("\n" in value or len(value) > 1024 or not Path(value).exists()):
         if not value.strip():
             raise EmptyInputError("the text is empty")
@@ -148,7 +159,16 @@ def read_input(value: str | Path, settings: Settings) -> tuple[str, str]:
         data = path.read_bytes()
     except OSError as e:
         raise InputError(f"{path}: {e.strerror or e}") from None
-    return str(path), decode(data, str(path))
+    return str(path), extract_text(data, str(path), path.suffix or None)
+
+
+def _read_stdin(cap: int) -> bytes:
+    import sys
+
+    data = sys.stdin.buffer.read(cap + 1)
+    if len(data) > cap:
+        raise InputTooLargeError(f"standard input is over the limit of {cap:,} bytes (limits.max_input_bytes)")
+    return data
 
 
 def find_paragraphs(text: str) -> list[Span]:

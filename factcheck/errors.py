@@ -5,7 +5,10 @@ FactcheckError
  │    ├── EmptyInputError
  │    ├── BinaryInputError
  │    ├── InputTooLargeError
- │    └── NoQuotationsError
+ │    ├── NoTextLayerError
+ │    ├── NoQuotationsError
+ │    └── FetchError     (a URL we cannot or may not fetch)
+ │         └── BlockedURLError
  └── SettingsError     (the models/ configuration is wrong)
 """
 
@@ -33,6 +36,18 @@ class BinaryInputError(InputError):
 
 class InputTooLargeError(InputError):
     """The input is larger than the configured limit."""
+
+
+class NoTextLayerError(InputError):
+    """The PDF has no text layer (a scanned PDF?); OCR it first."""
+
+
+class FetchError(InputError):
+    """The URL could not be fetched."""
+
+
+class BlockedURLError(FetchError):
+    """The URL points to a private, loopback, link-local or reserved address, which factcheck does not fetch."""
 
 
 class NoQuotationsError(InputError):

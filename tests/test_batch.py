@@ -1,0 +1,266 @@
+"""`factcheck batch` and factcheck.batch.run_batch(): 50 generated pairs in two worker processes with the fake
+embedder, a progress bar, per-item errors, index.html and index.json, exit statuses, deterministic outputs."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from factcheck import embed
+from factcheck.batch import (
+    FAKE_EMBEDDER_ENV,
+    BatchItem,
+    find_items,
+    items_from_manifest,
+    parse_formats,
+    run_batch,
+    unique_names,
+)
+from factcheck.cli import app
+from factcheck.embed import HashingEmbedder
+from factcheck.errors import InputError
+from tests.conftest import ROOT
+
+PAIRS = 50
+HEAVY = {"torch", "onnxruntime", "sentence_transformers", "transformers"}
+EMBEDDER_LOG_ENV = "FACTCHECK_TEST_EMBEDDER_LOG"
+runner = CliRunner()
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("make_batch_samples", ROOT / "scripts" / "make_batch_samples.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_pairs = _generator().make_pairs
+
+
+def recording_embedder() -> HashingEmbedder:
+    """An embedder factory for the workers that leaves one file per call, named by the worker's process id."""
+    folder = Path(os.environ[EMBEDDER_LOG_ENV])
+    (folder / f"{os.getpid()}-{uuid.uuid4().hex}").write_text("", encoding="utf-8")
+    return HashingEmbedder()
+
+
+class FailingEmbedder:
+    def encode(self, texts: list[str]) -> np.ndarray:
+        raise RuntimeError("boom")
+
+
+def failing_embedder() -> FailingEmbedder:
+    return FailingEmbedder()
+
+
+@pytest.fixture(scope="module")
+def broken_batch(tmp_path_factory) -> Path:
+    """50 pairs and one with an empty release; returns the manifest."""
+    return make_pairs(tmp_path_factory.mktemp("batch"), PAIRS, broken=True)
+
+
+@pytest.fixture(scope="module")
+def library_run(broken_batch: Path, tmp_path_factory, settings):
+    """The broken batch through run_batch() with two workers, recording where embedders were built."""
+    log_dir = tmp_path_factory.mktemp("embedders")
+    out = tmp_path_factory.mktemp("out-library")
+    shared_before = {key: id(e) for key, e in embed._shared.items()}
+    heavy_before = HEAVY & set(sys.modules)
+    os.environ[EMBEDDER_LOG_ENV] = str(log_dir)
+    try:
+        result = run_batch(
+            items_from_manifest(broken_batch), out, 2, ("html", "json", "md"), settings,
+            embedder_factory=recording_embedder, progress=True,
+        )
+    finally:
+        del os.environ[EMBEDDER_LOG_ENV]
+    shared_after = {key: id(e) for key, e in embed._shared.items()}
+    heavy_after = HEAVY & set(sys.modules)
+    return result, out, log_dir, (shared_before, heavy_before), (shared_after, heavy_after)
+
+
+def test_a_batch_of_50_pairs_writes_every_report_and_an_index_listing_every_item(library_run, broken_batch):
+    result, out, _, _, _ = library_run
+    names = [f"item-{i:03d}" for i in range(1, PAIRS + 1)] + [f"item-{PAIRS + 1:03d}-broken"]
+    assert [r.name for r in result.items] == names  # the order of the manifest
+    assert len(result.succeeded) == PAIRS and len(result.failed) == 1
+    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    assert [item["name"] for item in index["items"]] == names
+    assert index["totals"] == {
+        "items": PAIRS + 1,
+        "succeeded": PAIRS,
+        "failed": 1,
+        "quotes": sum(r.quotes for r in result.items),
+        "flagged": sum(r.flagged for r in result.items),
+        "severities": {s: sum(r.severities.get(s, 0) for r in result.items) for s in ("high", "medium", "low")},
+    }
+    page = (out / "index.html").read_text(encoding="utf-8")
+    for item in index["items"][:PAIRS]:
+        assert item["status"] == "ok" and item["quotes"] == 2
+        assert item["reports"] == {fmt: f"{item['name']}.{fmt}" for fmt in ("html", "json", "md")}
+        for file_name in item["reports"].values():
+            assert (out / file_name).is_file()
+            assert f'href="{file_name}"' in page
+    # the generated pairs quote verbatim, drop a word or reword: some items are flagged, some are not
+    assert any(item["flagged"] for item in index["items"]) and any(
+        item["status"] == "ok" and not item["flagged"] for item in index["items"]
+    )
+    assert index["totals"]["severities"]["high"] > 0
+    # reports name the inputs as the manifest does, not by where the batch lives
+    report = json.loads((out / "item-002.json").read_text(encoding="utf-8"))
+    assert (report["release"], report["source"]) == ("item-002/release.txt", "item-002/source.txt")
+
+
+def test_the_broken_item_shows_its_error_and_writes_no_report(library_run):
+    result, out, _, _, _ = library_run
+    broken = result.items[-1]
+    assert not broken.ok and broken.error_type == "EmptyInputError"
+    assert broken.error == f"item-{PAIRS + 1:03d}-broken/release.txt is empty"
+    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    assert index["items"][-1]["status"] == "error"
+    assert index["items"][-1]["error"] == broken.error
+    assert index["items"][-1]["reports"] == {}
+    assert not list(out.glob(f"{broken.name}.*"))
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert f"<strong>Error:</strong> {broken.error}" in page
+
+
+def test_the_model_is_built_once_per_worker_and_never_in_the_parent(library_run):
+    _, _, log_dir, shared_before, shared_after = library_run
+    built = [p.name.split("-")[0] for p in log_dir.iterdir()]
+    assert 1 <= len(built) <= 2, built  # once per worker, 2 workers
+    assert len(set(built)) == len(built)
+    assert str(os.getpid()) not in built
+    assert shared_after == shared_before  # no embedder created in the parent, no model library imported
+
+
+def test_the_progress_bar_is_drawn_on_stderr(broken_batch, tmp_path, settings, capsys):
+    items = items_from_manifest(broken_batch)[:3]
+    run_batch(items, tmp_path, 1, ("json",), settings, embedder_factory=HashingEmbedder, progress=True)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "factcheck batch" in captured.err and "3/3" in captured.err
+
+
+def test_cli_exits_1_and_says_how_many_failed_with_the_broken_item(broken_batch, tmp_path, library_run):
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["batch", str(broken_batch), "--out", str(out), "--workers", "2"], env={FAKE_EMBEDDER_ENV: "1"}
+    )
+    assert result.exit_code == 1, result.output
+    assert "factcheck batch" in result.output  # the progress bar
+    assert "1 of 51 items failed" in result.output
+    assert f"item-{PAIRS + 1:03d}-broken: item-{PAIRS + 1:03d}-broken/release.txt is empty" in result.output
+    # deterministic: the same bytes as the library run of the same batch (other workers, other order of finishing)
+    _, library_out, _, _, _ = library_run
+    ours = sorted(p.name for p in out.iterdir())
+    assert ours == sorted(p.name for p in library_out.iterdir())
+    for name in ours:
+        assert (out / name).read_bytes() == (library_out / name).read_bytes(), name
+
+
+def test_cli_exits_0_for_a_folder_of_good_pairs(tmp_path):
+    folder = tmp_path / "pairs"
+    make_pairs(folder, PAIRS)
+    (folder / "manifest.csv").unlink()  # a folder of item subfolders, no manifest
+    out = folder / "reports"  # inside the batch folder: not taken for an item
+    result = runner.invoke(
+        app, ["batch", str(folder), "--out", str(out), "--workers", "2", "--format", "json,html"],
+        env={FAKE_EMBEDDER_ENV: "1"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "failed" not in result.output.splitlines()[-1]
+    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    assert index["totals"]["items"] == PAIRS and index["totals"]["failed"] == 0
+    assert len(list(out.glob("*.json"))) == PAIRS + 1 and len(list(out.glob("*.html"))) == PAIRS + 1
+    assert not list(out.glob("*.md"))
+
+
+def test_per_item_errors_of_every_kind_are_recorded_and_escaped(tmp_path, settings):
+    good = tmp_path / "good"
+    make_pairs(good, 3)
+    hostile = tmp_path / "<b>bold&.txt"
+    hostile.write_text("no quotations <script>alert(1)</script> here\n", encoding="utf-8")
+    reworded = tmp_path / "reworded"  # its quotation is nowhere in the source: the embedder is asked, and fails
+    reworded.mkdir()
+    (reworded / "release.txt").write_text("Inspectors said ‘the canteen serves splendid lunches every single day’.\n")
+    (reworded / "source.txt").write_text((good / "item-003" / "source.txt").read_text(encoding="utf-8"))
+    items = [
+        BatchItem("ok", good / "item-001/release.txt", good / "item-001/source.txt", "a.txt", "b.txt"),
+        BatchItem("missing", tmp_path / "nope.txt", good / "item-001/source.txt", "nope.txt", "b.txt"),
+        BatchItem("hostile", hostile, good / "item-001/source.txt", hostile.name, "b.txt"),
+        BatchItem("unexpected", reworded / "release.txt", reworded / "source.txt", "r.txt", "s.txt"),
+        BatchItem("bad-folder", tmp_path / "x", tmp_path / "y", "x", "y", error="bad-folder/ has no source.* file"),
+    ]
+    out = tmp_path / "out"
+    result = run_batch(items, out, 2, ("html",), settings, embedder_factory=failing_embedder, progress=False)
+    by_name = {r.name: r for r in result.items}
+    assert [r.name for r in result.items] == [i.name for i in items]
+    assert by_name["missing"].error == "nope.txt: no such file"
+    assert by_name["hostile"].error_type == "NoQuotationsError"
+    assert by_name["unexpected"].error == "unexpected error: RuntimeError: boom"
+    assert by_name["bad-folder"].error == "bad-folder/ has no source.* file"
+    assert by_name["ok"].ok and by_name["ok"].quotes == 2  # item-001 quotes verbatim: the embedder is not asked
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "<script>" not in page and "<b>bold" not in page
+    assert "&lt;b&gt;bold&amp;.txt contains no quotations" in page
+
+
+def test_manifest_names_are_safe_unique_and_relative_to_the_manifest(tmp_path):
+    (tmp_path / "sub").mkdir()
+    manifest = tmp_path / "list.csv"
+    manifest.write_text(
+        "Release,Source,Name\n"
+        "sub/r1.txt,sub/s1.txt,The <first> one\n"
+        "sub/r2.txt,sub/s2.txt,The <first> one\n"
+        "sub/r3.txt,sub/s3.txt,\n"
+        "sub/r4.txt,,index\n"
+        "\n",
+        encoding="utf-8",
+    )
+    items = find_items(manifest)
+    assert [i.name for i in items] == ["The-first-one", "The-first-one-2", "sub-r3", "index-2"]
+    assert items[0].release == tmp_path / "sub" / "r1.txt" and items[0].release_name == "sub/r1.txt"
+    assert items[3].error  # no source
+    assert unique_names(["A", "a", "../../etc"]) == ["A", "a-2", "etc"]
+
+
+def test_bad_batches_are_one_line_errors(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("first,second\na,b\n", encoding="utf-8")
+    with pytest.raises(InputError, match="columns release and source"):
+        find_items(bad)
+    with pytest.raises(InputError, match="unknown format pdf"):
+        parse_formats("html,pdf")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for args in (["batch", str(bad), "--out", str(tmp_path / "o")], ["batch", str(empty), "--out", str(tmp_path / "o")],
+                 ["batch", str(tmp_path / "none.csv"), "--out", str(tmp_path / "o")],
+                 ["batch", str(bad), "--out", str(tmp_path / "o"), "--format", "pdf"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith("factcheck: error:") and len(result.output.strip().splitlines()) == 1
+
+
+def test_folder_items_with_a_missing_or_doubled_file_are_errors(tmp_path):
+    for name, files in {"a": ["release.txt", "source.md"], "b": ["release.txt"], "c": ["release.txt", "release.md", "source.txt"],
+                        "d": ["notes.txt"]}.items():
+        (tmp_path / name).mkdir()
+        for f in files:
+            (tmp_path / name / f).write_text("x", encoding="utf-8")
+    items = find_items(tmp_path)
+    assert [(i.name, i.error) for i in items] == [
+        ("a", ""),
+        ("b", "b/ has no source.* file"),
+        ("c", "c/ has more than one release file: release.md, release.txt"),
+    ]
+    assert items[0].source.name == "source.md" and items[0].source_name == "a/source.md"

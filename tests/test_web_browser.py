@@ -1,0 +1,120 @@
+"""`factcheck serve` used as a person would, in Debian's headless Chromium through Playwright: start the
+command, open the page, paste the reference case's release, upload its source, submit, read the verdicts.
+(No `playwright install`: the browser is /usr/bin/chromium.)"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from factcheck.batch import FAKE_EMBEDDER_ENV
+from tests.conftest import ROOT, SAMPLES
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+CASE = SAMPLES / "birmingham-2021"
+DROPPED = "Take-up, however, remains too low"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)"
+)
+
+
+def _command() -> list[str]:
+    script = Path(sys.executable).parent / "factcheck"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "factcheck.cli"]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[str]:
+    """`factcheck serve --port 0` in its own process (with the fake embedder, for speed); yields its URL."""
+    log = tmp_path_factory.mktemp("serve") / "stderr.txt"
+    env = {**os.environ, FAKE_EMBEDDER_ENV: "1", "HF_HUB_OFFLINE": "1"}
+    with log.open("w") as err:
+        process = subprocess.Popen([*_command(), "serve", "--port", "0"], stderr=err, env=env, cwd=ROOT)
+    try:
+        url = ""
+        deadline = time.monotonic() + 60
+        while not url and time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"factcheck serve exited: {log.read_text()}")
+            match = re.search(r"serving on (http://127\.0\.0\.1:\d+/)", log.read_text())
+            url = match.group(1) if match else ""
+            time.sleep(0.05)
+        assert url, log.read_text()
+        yield url
+    finally:
+        process.send_signal(signal.SIGINT)  # Ctrl+C, as a person stops it
+        try:
+            assert process.wait(10) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def test_a_person_pastes_a_release_uploads_its_source_and_reads_the_verdicts(browser, served):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        page.goto(served)
+        release = page.get_by_label("Paste the release")  # the labels name the fields
+        release.fill((CASE / "release.txt").read_text(encoding="utf-8"))
+        page.get_by_label("Or choose a file").nth(1).set_input_files(str(CASE / "source.txt"))
+        page.get_by_role("button", name="Check the quotations").click()
+        page.wait_for_load_state("load")
+        assert page.url == served + "check"
+        assert page.get_by_role("heading", name="Quotation check", level=1).is_visible()
+        badge = page.locator(".badge", has_text="Silently elided").first
+        assert badge.is_visible()
+        dropped = page.locator(".mark.omitted del", has_text=DROPPED).first
+        assert dropped.is_visible()
+        assert page.locator(".inputs dd", has_text="source.txt").is_visible()  # the uploaded file's name
+        # the page fetched nothing but itself and the report
+        assert requests == [served, served + "check"]
+        page.get_by_role("link", name="Check another release").click()
+        page.wait_for_load_state("load")
+        assert page.get_by_label("Paste the release").input_value() == ""
+    finally:
+        page.close()
+
+
+def test_an_empty_submission_shows_the_message_on_the_form(browser, served):
+    page = browser.new_page()
+    try:
+        page.goto(served)
+        page.get_by_role("button", name="Check the quotations").click()
+        page.wait_for_load_state("load")
+        alert = page.get_by_role("alert")
+        assert alert.is_visible()
+        assert "The release is empty" in alert.inner_text()
+        assert page.get_by_label("Paste the source (the letter, report or paper quoted)").is_visible()
+    finally:
+        page.close()
