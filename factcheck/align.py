@@ -107,7 +107,10 @@ def _seed_runs(qw: QuoteWords, index: SourceIndex) -> list[Run]:
     k = min(index.k, len(words))
     seen: set[tuple[int, int]] = set()
     runs: list[Run] = []
+    breaks = qw.ellipsis_before  # a run never crosses an ellipsis: the quotation says words are missing there
     for i in range(len(words) - k + 1):
+        if any(breaks[i + 1 : i + k]):
+            continue
         hits = index.positions(tuple(words[i : i + k]))
         if len(hits) > MAX_SEED_HITS:
             continue
@@ -115,10 +118,10 @@ def _seed_runs(qw: QuoteWords, index: SourceIndex) -> list[Run]:
             if (i, p) in seen:
                 continue
             a, b = i, p
-            while a > 0 and b > 0 and words[a - 1] == src[b - 1]:
+            while a > 0 and b > 0 and not breaks[a] and words[a - 1] == src[b - 1]:
                 a, b = a - 1, b - 1
             n = 0
-            while a + n < len(words) and b + n < len(src) and words[a + n] == src[b + n]:
+            while a + n < len(words) and b + n < len(src) and words[a + n] == src[b + n] and not (n and breaks[a + n]):
                 seen.add((a + n, b + n))
                 n += 1
             runs.append(Run(a, b, n))
@@ -241,10 +244,14 @@ def align(quote: Quote, release: LoadedDocument, index: SourceIndex, settings: S
     if last.q_end < len(qw.words):
         raw.extend(_edge_ops(qw, last.q_end, len(qw.words), last.s_end, view, False, function_words))
     raw = _fuzzy_equal(raw, qw, view, settings)
+    raw, moved = _place_elsewhere(raw, qw, index, settings)
     matched = sum(1 for kind, qa, qb, *_ in raw if kind == "equal" for i in range(qa, qb) if not qw.bracketed[i])
     score = 100.0 * matched / len(counted)
-    ops = [_to_edit(op, qw, release, view, index.doc, len(qw.words)) for op in raw]
-    s_words = [op for op in raw if op[0] == "equal"]
+    ops = [
+        _to_edit(op, qw, release, view, index.doc, len(qw.words)).model_copy(update={"moved": n in moved})
+        for n, op in enumerate(raw)
+    ]
+    s_words = [op for n, op in enumerate(raw) if op[0] == "equal" and n not in moved]
     s_first = min(op[3] for op in s_words)
     s_last = max(op[4] for op in s_words)
     case_changes = sum(
@@ -263,6 +270,48 @@ def align(quote: Quote, release: LoadedDocument, index: SourceIndex, settings: S
         ops=ops,
         case_changes=case_changes,
     )
+
+
+MIN_PLACED_WORDS = 3  # a stretch of the quotation at least this long is looked for elsewhere in the source
+MIN_PLACED_SHARE = 0.6
+
+
+def _place_elsewhere(
+    raw: list[tuple[str, int, int, int, int]], qw: QuoteWords, index: SourceIndex, settings: Settings
+) -> tuple[list[tuple[str, int, int, int, int]], set[int]]:
+    """Quote words the first alignment could not place (an 'insert') may come from another part of the source:
+    a passage stitched on from further away, or put in a different order. Each such stretch is aligned on its
+    own; the ops that place it are returned with their positions in `moved`."""
+    out: list[tuple[str, int, int, int, int]] = []
+    moved: set[int] = set()
+    for op in raw:
+        kind, qa, qb, _, _ = op
+        if kind != "insert" or qb - qa < MIN_PLACED_WORDS or all(qw.bracketed[qa:qb]):
+            out.append(op)
+            continue
+        part = QuoteWords(
+            qw.words[qa:qb], qw.starts[qa:qb], qw.ends[qa:qb], qw.originals[qa:qb], qw.bracketed[qa:qb],
+            qw.ellipsis_before[qa:qb], False,
+        )
+        chain = _chain(_seed_runs(part, index), part, settings)
+        if sum(r.n for r in chain) < MIN_PLACED_SHARE * (qb - qa):
+            out.append(op)
+            continue
+        placed: list[tuple[str, int, int, int, int]] = []
+        if chain[0].q > 0:
+            placed.append(("insert", qa, qa + chain[0].q, chain[0].s, chain[0].s))
+        for a, b in zip(chain, chain[1:]):
+            placed.append(("equal", qa + a.q, qa + a.q_end, a.s, a.s_end))
+            for sub in _word_ops(part, a.q_end, b.q, a.s_end, b.s, index.view, settings):
+                placed.append((sub[0], qa + sub[1], qa + sub[2], sub[3], sub[4]))
+        last = chain[-1]
+        placed.append(("equal", qa + last.q, qa + last.q_end, last.s, last.s_end))
+        if qa + last.q_end < qb:
+            placed.append(("insert", qa + last.q_end, qb, last.s_end, last.s_end))
+        for sub in placed:
+            moved.add(len(out))
+            out.append(sub)
+    return out, moved
 
 
 def _edge_ops(

@@ -12,6 +12,7 @@ from factcheck.types import SEVERITY_ORDER, Alignment, ContextNote, EditOp, Quot
 
 CONTEXT_CATEGORIES = ("contrast", "negation", "limiting", "criticism")
 OMISSION_CATEGORIES = STRONG + ("soft",)
+ELLIPSIS_JOIN = re.compile(r"\u2026|\.\s?\.\s?\.")
 CONCESSIVE_OPENING = re.compile(
     r"(?:while|whilst|although|though|even though|even if|despite|in spite of|whereas|notwithstanding)\b", re.IGNORECASE
 )
@@ -43,12 +44,14 @@ class Assessor:
         self.settings = settings
         self.q = Qualifier(settings.lexicon)
         self.topics = Topics([source.text[s.start : s.end] for s in source.sentences])
+        self.release_text = ""
 
     def assess(self, quote: Quote, alignment: Alignment | None, release: LoadedDocument) -> QuoteFinding:
         base = dict(
             text=quote.text, start=quote.start, end=quote.end, parts=quote.parts, kind=quote.kind,
             speaker=quote.speaker, speaker_name=quote.speaker_name, frame=quote.frame, unclosed=quote.unclosed,
         )
+        self.release_text = release.text
         if quote.speaker == "other":
             who = quote.speaker_name or "another speaker"
             return QuoteFinding(
@@ -106,8 +109,11 @@ class Assessor:
 
     def _edit_problems(self, alignment: Alignment) -> list[Problem]:
         problems: list[Problem] = []
+        moved = [op for op in alignment.ops if op.moved and op.kind == "equal"]
+        if moved:
+            problems.append(self._stitched(moved, alignment))
         for op in alignment.ops:
-            if op.kind == "equal":
+            if op.kind == "equal" or (op.moved and op.kind == "insert"):
                 continue
             if op.kind == "delete":
                 problems.append(self._deletion(op))
@@ -118,6 +124,35 @@ class Assessor:
         if alignment.case_changes:
             problems.append(Problem("minor_edit", "none", "a change of capital letters"))
         return problems
+
+    def _stitched(self, moved: list[EditOp], alignment: Alignment) -> Problem:
+        """Part of the quotation comes from elsewhere in the source: joined on silently, put in a different
+        order, or joined after an ellipsis (a minor edit when the order is the source's)."""
+        pieces = [op for op in alignment.ops if op.kind == "equal"]
+        silent, reordered = [], []
+        for before, after in zip(pieces, pieces[1:]):
+            if not (before.moved or after.moved):
+                continue
+            if after.source_start < before.source_end:
+                reordered.append(after)
+            elif not ELLIPSIS_JOIN.search(self._release_gap(before, after)):
+                silent.append(after)
+        if not silent and not reordered:
+            return Problem("minor_edit", "none", f"an ellipsis joining {_quoted(moved[0].source_text, 50)} from further on")
+        if reordered:
+            return Problem(
+                "elided", "medium",
+                f"The quotation puts {_quoted(reordered[0].source_text)} after words that follow it in the source, "
+                "joining separate passages in a different order.",
+            )
+        return Problem(
+            "elided", "medium",
+            f"The quotation joins {_quoted(silent[0].source_text)}, from another part of the source, without marking "
+            "the join, so separate passages read as one.",
+        )
+
+    def _release_gap(self, before: EditOp, after: EditOp) -> str:
+        return self.release_text[before.quote_end : after.quote_start] if self.release_text else ""
 
     def _deletion(self, op: EditOp) -> Problem:
         omitted = op.source_text

@@ -81,6 +81,7 @@ class EditOp(_Data):
     source_text: str = ""
     marked: bool = Field(default=False, description="the quotation marks this change: an ellipsis or [brackets]")
     edge: bool = Field(default=False, description="at the start or end of the quotation")
+    moved: bool = Field(default=False, description="placed in another part of the source than the rest of the quotation")
 
 
 class Alignment(_Data):

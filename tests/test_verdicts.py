@@ -105,3 +105,26 @@ def test_every_format_renders(fmt, fake_embedder):
     report = check("Ofsted said ‘most pupils attend regularly and arrive on time.’", SOURCE, embedder=fake_embedder)
     out = render(report, fmt, source_text=SOURCE)
     assert "attend regularly" in out
+
+
+def test_passages_joined_silently_from_different_paragraphs_are_elided(fake_embedder):
+    f = only_finding(
+        "Inspectors said: ‘Leaders have created a calm and orderly school. Safeguarding arrangements are effective.’",
+        fake_embedder,
+    )
+    assert f.verdict == "elided"
+    assert any(op.moved for op in f.edits)
+
+
+def test_passages_joined_by_an_ellipsis_in_source_order_are_a_minor_join(fake_embedder):
+    f = only_finding("Ofsted said: ‘Pupils with special educational needs receive effective support … Safeguarding arrangements are effective.’", fake_embedder)
+    assert f.verdict == "minor_edit"
+
+
+def test_passages_put_in_a_different_order_are_elided(fake_embedder):
+    f = only_finding(
+        "Inspectors said: ‘Staff are well trained and report concerns promptly … Leaders have created a calm and orderly school.’",
+        fake_embedder,
+    )
+    assert f.verdict == "elided"
+    assert "different order" in f.explanation

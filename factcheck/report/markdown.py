@@ -53,6 +53,8 @@ def render_markdown(report: Report, source_text: SourceTexts = "") -> str:
                     rendered.append(f"**\\[omitted: ~~{text}~~\\]**")
                 elif seg.kind == "changed":
                     rendered.append(f"~~{text}~~ **\\[release: {md_escape(seg.replacement)}\\]**")
+                elif seg.kind == "moved":
+                    rendered.append(f"**\\[from elsewhere in the source: {text}\\]**")
                 elif seg.kind == "added":
                     rendered.append(f"**\\[added: {text}\\]**")
                 else:

@@ -20,7 +20,7 @@ def text_of_source(source_texts: SourceTexts, name: str) -> str:
 
 @dataclass(frozen=True)
 class Segment:
-    kind: str  # "kept" | "omitted" | "changed" | "added" | "outside"
+    kind: str  # "kept" | "omitted" | "changed" | "added" | "moved" (from elsewhere in the source) | "outside"
     text: str
     replacement: str = ""
 
@@ -35,6 +35,12 @@ def passage_segments(finding: QuoteFinding, source_text: str, margin_sentence: t
     if margin_sentence is not None and margin_sentence[0] < cursor:
         segments.append(Segment("outside", source_text[margin_sentence[0] : cursor]))
     for op in finding.edits:
+        if op.moved:
+            if op.kind == "equal":
+                segments.append(Segment("moved", source_text[op.source_start : op.source_end]))
+            elif op.kind in ("insert", "replace"):
+                segments.append(Segment("added", op.quote_text))
+            continue
         if op.kind == "insert":
             if op.source_start > cursor:
                 segments.append(Segment("kept", source_text[cursor : op.source_start]))
