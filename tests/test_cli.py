@@ -133,3 +133,15 @@ def test_json_report_round_trips_through_its_model_and_is_deterministic():
             assert release[part.start : part.end] in q.text
         if q.source_start >= 0:
             assert source[q.source_start : q.source_end] == q.source_text
+
+
+def test_readme_mentions_every_command_and_the_check_options():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for command in ("check", "batch", "serve", "eval", "schema"):
+        assert f"factcheck {command}" in readme
+        assert run(command, "--help").exit_code == 0
+    help_text = run("check", "--help").output
+    for option in ("--format", "--output", "--source-name", "--fail-on", "--allow-private-urls"):
+        assert option in help_text
+    for option in ("--fail-on", "--source-name", "-f html"):
+        assert option in readme
