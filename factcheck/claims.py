@@ -8,6 +8,7 @@ its content words, weighted by rarity; numbers, dates, quantifiers and negation 
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,7 +42,8 @@ class ClaimChecker:
         self, source: LoadedDocument, settings: Settings, qualifier: Qualifier, topics: Topics, embedder: Embedder | None = None
     ) -> None:
         self.embedder = embedder
-        self._window_vectors: np.ndarray | None = None
+        self._vectors: weakref.WeakKeyDictionary[Embedder, np.ndarray] = weakref.WeakKeyDictionary()  # per embedder
+        self._index: dict[str, list[int]] | None = None
         self.source = source
         self.settings = settings
         self.q = qualifier
@@ -55,24 +57,43 @@ class ClaimChecker:
             if a.paragraph == b.paragraph
         ]
         self.source_lower = " ".join(text.split()).lower()
+        self.source_numbers = _numbers(self.source_lower)
 
     def semantic_evidence(self, claim: str) -> tuple[float, Window | None]:
         """The window nearest in meaning (cosine of sentence embeddings), when an embedder is available."""
         if self.embedder is None or not self.windows:
             return 0.0, None
-        if self._window_vectors is None:
-            self._window_vectors = self.embedder.encode([w.text for w in self.windows])
-        scores = self._window_vectors @ self.embedder.encode([claim])[0]
+        vectors = self._vectors.get(self.embedder)
+        if vectors is None:
+            vectors = self._vectors[self.embedder] = self.embedder.encode([w.text for w in self.windows])
+        scores = vectors @ self.embedder.encode([claim])[0]
         best = int(np.argmax(scores))
         return float(scores[best]), self.windows[best]
 
+    def _postings(self) -> dict[str, list[int]]:
+        """Which windows hold each content stem: only windows sharing a stem with a claim are scored."""
+        if self._index is None:
+            self._index = {}
+            for number, window in enumerate(self.windows):
+                for s in content_stems(window.text):
+                    self._index.setdefault(s, []).append(number)
+        return self._index
+
     def best_evidence(self, claim: str) -> tuple[float, Window | None]:
-        best: tuple[float, Window | None] = (0.0, None)
-        for window in self.windows:
-            score = self.topics.coverage(claim, window.text)
-            if score > best[0] + 1e-9 or (best[1] is not None and abs(score - best[0]) < 1e-9 and len(window.text) < len(best[1].text)):
-                best = (score, window)
-        return best
+        stems = content_stems(claim)
+        total = sum(self.topics.weight(s) for s in stems)
+        if not total:
+            return 0.0, None
+        gained: dict[int, float] = {}
+        postings = self._postings()
+        for s in stems:
+            weight = self.topics.weight(s)
+            for number in postings.get(s, ()):
+                gained[number] = gained.get(number, 0.0) + weight
+        if not gained:
+            return 0.0, None
+        number = min(gained, key=lambda n: (-round(gained[n], 9), len(self.windows[n].text), n))
+        return gained[number] / total, self.windows[number]
 
     def judge(self, claim: str, start: int, end: int) -> ClaimFinding | None:
         coverage, window = self.best_evidence(claim)
@@ -84,7 +105,7 @@ class ClaimChecker:
         problems: list[str] = []
         contradiction = ""
         for number in _numbers(claim):
-            if number not in _numbers(evidence) and number not in _numbers(self.source_lower):
+            if number not in _numbers(evidence) and number not in self.source_numbers:
                 problems.append(f"the number {number} is not in the source")
         for month in (m for m in MONTHS if re.search(rf"\b{m}\b", claim, re.IGNORECASE)):
             if month not in self.source_lower:

@@ -82,15 +82,17 @@ def findings_status(
     its content words) or omitted; and the balance of critical against positive findings mentioned."""
     quoted_spans = [(op.source_start, op.source_end) for q in quotes for op in q.edits if op.kind == "equal"]
     release_sentences = [(s.start, s.end, release.text[s.start : s.end]) for s in release.sentences]
+    critical_sentences = [
+        r for r in release_sentences if findings.q.cues(r[2], ("criticism", "limiting", "negation", "contrast"))
+    ]
     marked: list[SourceFinding] = []
     for finding in findings.findings:
         status, where = "omitted", (-1, -1)
         if any(a < finding.end and finding.start < b for a, b in quoted_spans):
             status = "quoted"
         else:
-            candidates = release_sentences
-            if finding.tone == "critical":  # the release must say there is a problem, not just name the subject
-                candidates = [r for r in release_sentences if findings.q.cues(r[2], ("criticism", "limiting", "negation", "contrast"))]
+            # for a criticism, the release must say there is a problem, not just name the subject
+            candidates = critical_sentences if finding.tone == "critical" else release_sentences
             best = max(
                 ((topics.coverage(finding.text, body), start, end) for start, end, body in candidates),
                 default=(0.0, -1, -1),

@@ -116,6 +116,7 @@ class PreparedSource:
     assessor: Assessor
     findings: FindingMap
     names: list[str]
+    claims: ClaimChecker
 
 
 _PREPARED: OrderedDict[tuple[str, str, str], PreparedSource] = OrderedDict()
@@ -134,6 +135,7 @@ def prepare_source(doc: LoadedDocument, settings: Settings) -> PreparedSource:
         assessor=assessor,
         findings=FindingMap(doc, settings, assessor.q),
         names=learn_source_names(doc),
+        claims=ClaimChecker(doc, settings, assessor.q, assessor.topics),
     )
     _PREPARED[key] = prepared
     while len(_PREPARED) > PREPARED_CACHE_SIZE:
@@ -249,7 +251,8 @@ def _claims(
     rank = {"supported": 3, "contradicted": 2, "partly": 1, "unsupported": 0}
     per_source = []
     for prepared in sources:
-        checker = ClaimChecker(prepared.doc, settings, prepared.assessor.q, prepared.assessor.topics, embedder)
+        checker = prepared.claims
+        checker.embedder = embedder
         judged = check_claims(release, quotes, checker, settings, names)
         per_source.append([c.model_copy(update={"source_name": prepared.doc.name}) for c in judged])
     best: dict[tuple[int, int], ClaimFinding] = {}

@@ -60,6 +60,10 @@ class Qualifier:
         self.function_words = frozenset(lexicon.function_words)
 
     def cues(self, text: str, categories: tuple[str, ...] = STRONG + ("soft",)) -> list[Cue]:
+        return list(self._cues(text, categories))
+
+    @lru_cache(maxsize=32768)  # noqa: B019 - one Qualifier per settings, kept for the process
+    def _cues(self, text: str, categories: tuple[str, ...]) -> tuple[Cue, ...]:
         found: list[Cue] = []
         for category in categories:
             pattern = self.patterns.get(category)
@@ -68,7 +72,7 @@ class Qualifier:
         if "criticism" in categories:
             for regex in self.criticism_res:
                 found.extend(Cue("criticism", m.group().lower().strip()) for m in regex.finditer(text))
-        return _unique(found)
+        return tuple(_unique(found))
 
     def quantifier_strengths(self, text: str) -> list[tuple[str, int]]:
         if self.quantifiers is None:
@@ -106,6 +110,7 @@ def stem(word: str) -> str:
     return str(_stemmer().stemWord(word.lower()))
 
 
+@lru_cache(maxsize=65536)
 def content_stems(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 2)
 
