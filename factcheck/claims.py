@@ -8,7 +8,6 @@ its content words, weighted by rarity; numbers, dates, quantifiers and negation 
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +41,6 @@ class ClaimChecker:
         self, source: LoadedDocument, settings: Settings, qualifier: Qualifier, topics: Topics, embedder: Embedder | None = None
     ) -> None:
         self.embedder = embedder
-        self._vectors: weakref.WeakKeyDictionary[Embedder, np.ndarray] = weakref.WeakKeyDictionary()  # per embedder
         self._index: dict[str, list[int]] | None = None
         self.source = source
         self.settings = settings
@@ -59,16 +57,31 @@ class ClaimChecker:
         self.source_lower = " ".join(text.split()).lower()
         self.source_numbers = _numbers(self.source_lower)
 
-    def semantic_evidence(self, claim: str) -> tuple[float, Window | None]:
-        """The window nearest in meaning (cosine of sentence embeddings), when an embedder is available."""
-        if self.embedder is None or not self.windows:
+    def semantic_evidence(self, claim: str, embedder: Embedder | None = None) -> tuple[float, Window | None]:
+        """The window nearest in meaning (cosine of sentence embeddings) among those sharing the most content
+        words with `claim`, so the cost does not grow with the source's length."""
+        embedder = embedder or self.embedder
+        candidates = self.candidates(claim, self.settings.claims.semantic_candidates)
+        if embedder is None or not candidates:
             return 0.0, None
-        vectors = self._vectors.get(self.embedder)
-        if vectors is None:
-            vectors = self._vectors[self.embedder] = self.embedder.encode([w.text for w in self.windows])
-        scores = vectors @ self.embedder.encode([claim])[0]
+        vectors = embedder.encode([self.windows[n].text for n in candidates])
+        scores = vectors @ embedder.encode([claim])[0]
         best = int(np.argmax(scores))
-        return float(scores[best]), self.windows[best]
+        return float(scores[best]), self.windows[candidates[best]]
+
+    def candidates(self, text: str, limit: int) -> list[int]:
+        """The windows sharing the most rarity-weighted content words with `text`, best first."""
+        gained = self._gains(text)
+        return sorted(gained, key=lambda n: (-round(gained[n], 9), n))[:limit]
+
+    def _gains(self, text: str) -> dict[int, float]:
+        gained: dict[int, float] = {}
+        postings = self._postings()
+        for s in content_stems(text):
+            weight = self.topics.weight(s)
+            for number in postings.get(s, ()):
+                gained[number] = gained.get(number, 0.0) + weight
+        return gained
 
     def _postings(self) -> dict[str, list[int]]:
         """Which windows hold each content stem: only windows sharing a stem with a claim are scored."""
@@ -80,16 +93,10 @@ class ClaimChecker:
         return self._index
 
     def best_evidence(self, claim: str) -> tuple[float, Window | None]:
-        stems = content_stems(claim)
-        total = sum(self.topics.weight(s) for s in stems)
+        total = sum(self.topics.weight(s) for s in content_stems(claim))
         if not total:
             return 0.0, None
-        gained: dict[int, float] = {}
-        postings = self._postings()
-        for s in stems:
-            weight = self.topics.weight(s)
-            for number in postings.get(s, ()):
-                gained[number] = gained.get(number, 0.0) + weight
+        gained = self._gains(claim)
         if not gained:
             return 0.0, None
         number = min(gained, key=lambda n: (-round(gained[n], 9), len(self.windows[n].text), n))

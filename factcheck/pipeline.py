@@ -13,7 +13,7 @@ import numpy as np
 
 from factcheck.align import SourceIndex, align
 from factcheck.assess import Assessor
-from factcheck.claims import ClaimChecker, check_claims
+from factcheck.claims import ClaimChecker, Window, check_claims
 from factcheck.coverage import FindingMap, findings_status
 from factcheck.config import Settings, load_settings
 from factcheck.documents import LoadedDocument, load
@@ -61,28 +61,24 @@ def _nearest_passages(
     embedder: Embedder,
 ) -> None:
     """For quotations not found word for word, the most similar source sentence (or pair of sentences), in any
-    source."""
-    queries = embedder.encode([quotes[i].text for i in missing])
-    best: dict[int, tuple[float, PreparedSource, tuple[int, int]]] = {}
-    for prepared in sources:
-        doc = prepared.doc
-        if not doc.sentences:
+    source, among the passages that share the most content words with it."""
+    for i in missing:
+        best: tuple[float, PreparedSource, Window] | None = None
+        for prepared in sources:
+            score, window = prepared.claims.semantic_evidence(quotes[i].text, embedder)
+            if window is not None and (best is None or score > best[0]):
+                best = (score, prepared, window)
+        if best is None:
             continue
-        spans = [(s.start, s.end) for s in doc.sentences]
-        spans += [(a.start, b.end) for a, b in zip(doc.sentences, doc.sentences[1:]) if a.paragraph == b.paragraph]
-        matrix = embedder.encode([" ".join(doc.text[a:b].split()) for a, b in spans])
-        scores = queries @ matrix.T
-        for row, i in enumerate(missing):
-            top = int(np.argmax(scores[row]))
-            if i not in best or float(scores[row, top]) > best[i][0]:
-                best[i] = (float(scores[row, top]), prepared, spans[top])
-    for i, (score, prepared, (start, end)) in best.items():
+        score, prepared, window = best
         pick = chosen[i]
         assert pick is not None
         old = pick[1] if pick[0] is prepared else align_failure()
         chosen[i] = (
             prepared,
-            old.model_copy(update={"nearest_similarity": round(score, 3), "source_start": start, "source_end": end}),
+            old.model_copy(
+                update={"nearest_similarity": round(score, 3), "source_start": window.start, "source_end": window.end}
+            ),
         )
 
 

@@ -192,7 +192,7 @@ def test_per_item_errors_of_every_kind_are_recorded_and_escaped(tmp_path, settin
     hostile.write_text("no quotations <script>alert(1)</script> here\n", encoding="utf-8")
     reworded = tmp_path / "reworded"  # its quotation is nowhere in the source: the embedder is asked, and fails
     reworded.mkdir()
-    (reworded / "release.txt").write_text("Inspectors said ‘the canteen serves splendid lunches every single day’.\n")
+    (reworded / "release.txt").write_text("Inspectors said ‘social workers and children eat splendid lunches together each day’.\n")
     (reworded / "source.txt").write_text((good / "item-003" / "source.txt").read_text(encoding="utf-8"))
     items = [
         BatchItem("ok", good / "item-001/release.txt", good / "item-001/source.txt", "a.txt", "b.txt"),
