@@ -4,10 +4,11 @@ quotes, reflects in its own words, or omits."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from factcheck.config import Settings
 from factcheck.documents import LoadedDocument
-from factcheck.qualify import Qualifier, Topics, _phrase_pattern
+from factcheck.qualify import Qualifier, Topics, _phrase_pattern, content_stems
 from factcheck.types import Balance, QuoteFinding, SourceFinding
 
 MIN_FINDING_WORDS = 5
@@ -80,25 +81,38 @@ def findings_status(
 ) -> tuple[list[SourceFinding], Balance]:
     """Each finding marked quoted (a quotation aligns inside it), reflected (a release sentence carries most of
     its content words) or omitted; and the balance of critical against positive findings mentioned."""
-    quoted_spans = [(op.source_start, op.source_end) for q in quotes for op in q.edits if op.kind == "equal"]
-    release_sentences = [(s.start, s.end, release.text[s.start : s.end]) for s in release.sentences]
-    critical_sentences = [
-        r for r in release_sentences if findings.q.cues(r[2], ("criticism", "limiting", "negation", "contrast"))
-    ]
+    quoted_spans = sorted((op.source_start, op.source_end) for q in quotes for op in q.edits if op.kind == "equal")
+    span_starts = [a for a, _ in quoted_spans]
+    longest = max((b - a for a, b in quoted_spans), default=0)
+    sentences = [(s.start, s.end, release.text[s.start : s.end]) for s in release.sentences]
+    critical_ids = {
+        n for n, (_, _, body) in enumerate(sentences)
+        if findings.q.cues(body, ("criticism", "limiting", "negation", "contrast"))
+    }
+    postings: dict[str, list[int]] = {}
+    for n, (_, _, body) in enumerate(sentences):
+        for stem_ in content_stems(body):
+            postings.setdefault(stem_, []).append(n)
     marked: list[SourceFinding] = []
     for finding in findings.findings:
         status, where = "omitted", (-1, -1)
-        if any(a < finding.end and finding.start < b for a, b in quoted_spans):
+        first = bisect_left(span_starts, finding.start - longest)
+        if any(a < finding.end and finding.start < b for a, b in quoted_spans[first : bisect_left(span_starts, finding.end)]):
             status = "quoted"
         else:
-            # for a criticism, the release must say there is a problem, not just name the subject
-            candidates = critical_sentences if finding.tone == "critical" else release_sentences
-            best = max(
-                ((topics.coverage(finding.text, body), start, end) for start, end, body in candidates),
-                default=(0.0, -1, -1),
-            )
-            if best[0] >= settings.claims.reflected_coverage:
-                status, where = "reflected", (best[1], best[2])
+            stems = content_stems(finding.text)
+            total = sum(topics.weight(s) for s in stems)
+            gained: dict[int, float] = {}
+            for stem_ in stems:
+                weight = topics.weight(stem_)
+                for n in postings.get(stem_, ()):
+                    # for a criticism, the release must say there is a problem, not just name the subject
+                    if finding.tone != "critical" or n in critical_ids:
+                        gained[n] = gained.get(n, 0.0) + weight
+            if gained and total:
+                best = min(gained, key=lambda n: (-gained[n], n))
+                if gained[best] / total >= settings.claims.reflected_coverage:
+                    status, where = "reflected", (sentences[best][0], sentences[best][1])
         marked.append(finding.model_copy(update={"status": status, "release_start": where[0], "release_end": where[1]}))
     critical = [f for f in marked if f.tone == "critical"]
     positive = [f for f in marked if f.tone == "positive"]
