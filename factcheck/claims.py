@@ -169,7 +169,6 @@ def _missing_words(claim: str, evidence: str) -> str:
 def claim_spans(release: LoadedDocument, quotes: list[Quote], settings: Settings, source_names: list[str]) -> list[tuple[int, int]]:
     """Clauses of the release, outside quotations, that may report a finding."""
     verbs = _speech_verb_pattern(settings)
-    aliases = _alias_pattern([*settings.lexicon.source_aliases, *source_names])
     text = release.text
     quote_spans = [(q.parts[0].start - 1, q.parts[-1].end + 1) for q in quotes if q.kind != "term"]
     spans: list[tuple[int, int]] = []
@@ -195,7 +194,6 @@ def claim_spans(release: LoadedDocument, quotes: list[Quote], settings: Settings
                     continue
                 offset = text.index(body, clause_start)
                 spans.append((offset, offset + len(body)))
-    del aliases
     return spans
 
 

@@ -161,16 +161,12 @@ def _opens_strongly(mark: Mark) -> bool:
 
 
 def _outermost(pairs: list[Pair]) -> list[Pair]:
-    ordered = sorted(pairs, key=lambda p: p.open)
+    """Pairs not inside another: a quotation nested in a quotation is part of the outer one's text."""
     kept: list[Pair] = []
-    for pair in ordered:
-        end = pair.close if pair.close is not None else 1 << 60
-        if kept and kept[-1].close is not None and pair.open < kept[-1].close:
-            continue
-        if kept and kept[-1].close is None:
+    for pair in sorted(pairs, key=lambda p: p.open):
+        if kept and (kept[-1].close is None or pair.open < kept[-1].close):
             continue
         kept.append(pair)
-        del end
     return kept
 
 

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 
 from factcheck.align import SourceIndex, align
 from factcheck.assess import Assessor
