@@ -10,7 +10,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from rapidfuzz import fuzz
@@ -30,8 +30,9 @@ def _norm(text: str) -> str:
 
 
 @dataclass
-class CaseScore:
-    name: str
+class Counts:
+    """What is counted per case and in total."""
+
     labelled: int = 0
     found: int = 0
     correct: int = 0
@@ -39,14 +40,19 @@ class CaseScore:
     fp: int = 0
     fn: int = 0
     extra: int = 0
-    confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
-    misses: list[tuple[str, str, str]] = field(default_factory=list)
-    error: str = ""
     claims_labelled: int = 0
     claims_found: int = 0
     claims_correct: int = 0
     unreported_labelled: int = 0
     unreported_found: int = 0
+    confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+
+@dataclass
+class CaseScore(Counts):
+    name: str = ""
+    misses: list[tuple[str, str, str]] = field(default_factory=list)
+    error: str = ""
 
 
 def load_labels(case: Path) -> dict:  # type: ignore[type-arg]
@@ -58,7 +64,7 @@ def load_labels(case: Path) -> dict:  # type: ignore[type-arg]
 
 
 def score_report(name: str, labels: dict, report: Report) -> CaseScore:  # type: ignore[type-arg]
-    score = CaseScore(name)
+    score = CaseScore(name=name)
     predicted = [(q.text, q.verdict) for q in report.quotes]
     used: set[int] = set()
     for label in labels.get("quotes", []):
@@ -124,33 +130,19 @@ def evaluate_case(case: Path, settings: Settings, embedder: Embedder | None = No
     try:
         report = check(release, source, settings=settings, embedder=embedder)
     except FactcheckError as e:
-        failed = CaseScore(case.name, labelled=len(labels.get("quotes", [])), error=str(e))
+        failed = CaseScore(name=case.name, labelled=len(labels.get("quotes", [])), error=str(e))
         failed.fn = sum(1 for q in labels.get("quotes", []) if q["verdict"] in FLAG_VERDICTS)
         return failed
     return score_report(case.name, labels, report)
 
 
 @dataclass
-class Totals:
+class Totals(Counts):
     cases: int = 0
-    labelled: int = 0
-    found: int = 0
-    correct: int = 0
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    extra: int = 0
-    claims_labelled: int = 0
-    claims_found: int = 0
-    claims_correct: int = 0
-    unreported_labelled: int = 0
-    unreported_found: int = 0
-    confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def add(self, s: CaseScore) -> None:
         self.cases += 1
-        for key in ("labelled", "found", "correct", "tp", "fp", "fn", "extra", "claims_labelled", "claims_found",
-                    "claims_correct", "unreported_labelled", "unreported_found"):
+        for key in (f.name for f in fields(Counts) if f.name != "confusion"):
             setattr(self, key, getattr(self, key) + getattr(s, key))
         self.confusion.update(s.confusion)
 

@@ -12,24 +12,13 @@ import pytest
 
 from factcheck import check, load
 from factcheck.report import render_html
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ARGS, CHROMIUM, ROOT, SAMPLES, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CASE = SAMPLES / "birmingham-2021"
 SCREENSHOT = ROOT / "reports" / "birmingham-2021.png"
 DROPPED = "Take-up, however, remains too low"
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)"
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")

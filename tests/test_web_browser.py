@@ -16,23 +16,12 @@ from pathlib import Path
 import pytest
 
 from factcheck.batch import FAKE_EMBEDDER_ENV
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ARGS, CHROMIUM, ROOT, SAMPLES, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CASE = SAMPLES / "birmingham-2021"
 DROPPED = "Take-up, however, remains too low"
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)"
-)
+pytestmark = needs_chromium
 
 
 def _command() -> list[str]:
