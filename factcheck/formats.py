@@ -230,6 +230,27 @@ def _mark_inline_quotes(tree) -> None:  # type: ignore[no-untyped-def]
             q.text += closing
     for q in list(tree.iter("q")):
         q.drop_tag()
+    _mark_block_quotes(tree)
+
+
+QUOTE_STARTS = "\"'\u201c\u2018\u00ab\u201e\u2039"
+
+
+def _mark_block_quotes(tree) -> None:  # type: ignore[no-untyped-def]
+    """Each paragraph of a <blockquote> becomes “…”, so a quotation set off by markup, not by marks, is still
+    found as one; a paragraph that already opens with a quotation mark is left alone."""
+    for block in tree.iter("blockquote"):
+        paragraphs = [p for p in block.iter("p")] or [block]
+        for para in paragraphs:
+            text = "".join(para.itertext()).strip()
+            if not text or text[0] in QUOTE_STARTS:
+                continue
+            para.text = "\u201c" + (para.text or "").lstrip()
+            last = para[-1] if len(para) else None
+            if last is not None:
+                last.tail = (last.tail or "").rstrip() + "\u201d"
+            else:
+                para.text = para.text.rstrip() + "\u201d"
 
 
 def _trafilatura_text(tree, name: str) -> str:  # type: ignore[no-untyped-def]

@@ -466,3 +466,24 @@ def test_docx_tables_and_lists(tmp_path: Path) -> None:
         "Findings:\n\n- first point\n- second point\n\nArea\n\nInspectors said \u2018most children benefit\u2019."
         "\n\nA merged cell, read once.\n\nAfter the table."
     )
+
+
+def test_html_blockquote_and_q_become_quotations():
+    from factcheck.config import load_settings
+    from factcheck.documents import build_document
+    from factcheck.extract import extract
+    from factcheck.formats import extract_text
+
+    page = (
+        b"<html><body><nav>Home | News</nav><article><h1>Council welcomes report</h1>"
+        b"<p>The council welcomed the inspection report today.</p><p>The report concluded:</p>"
+        b"<blockquote><p>Most children are safe and well cared for.</p><p>Some wait too long for help.</p></blockquote>"
+        b"<p>The leader said <q>we are pleased</q> with the result.</p></article><footer>Contact</footer></body></html>"
+    )
+    doc = build_document("page.html", extract_text(page, "page.html", None))
+    quotes = extract(doc, load_settings(), [])
+    assert [(q.text, q.speaker) for q in quotes] == [
+        ("Most children are safe and well cared for.", "source"),
+        ("Some wait too long for help.", "source"),
+        ("we are pleased", "other"),
+    ]
