@@ -14,7 +14,7 @@ import numpy as np
 
 from factcheck.config import Settings
 from factcheck.embed import Embedder
-from factcheck.documents import LoadedDocument
+from factcheck.documents import LoadedDocument, normalise
 from factcheck.extract import _alias_pattern, _speech_verb_pattern
 from factcheck.qualify import Qualifier, Topics, content_stems
 from factcheck.types import ClaimFinding, Quote, Span
@@ -54,7 +54,7 @@ class ClaimChecker:
             for a, b in zip(sentences, sentences[1:])
             if a.paragraph == b.paragraph
         ]
-        self.source_lower = " ".join(text.split()).lower()
+        self.source_lower = source.view.norm.lower()
         self.source_numbers = _numbers(self.source_lower)
 
     def semantic_evidence(self, claim: str, embedder: Embedder | None = None) -> tuple[float, Window | None]:
@@ -117,6 +117,9 @@ class ClaimChecker:
         for month in (m for m in MONTHS if re.search(rf"\b{m}\b", claim, re.IGNORECASE)):
             if month not in self.source_lower:
                 problems.append(f"the source does not mention {month.title()}")
+        for name in _names(claim):
+            if not re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", self.source_lower):
+                problems.append(f"the source does not mention {name}")
         claimed = self.q.quantifier_strengths(claim)
         found = self.q.quantifier_strengths(evidence)
         if claimed and found:
@@ -148,6 +151,22 @@ class ClaimChecker:
             text=claim, start=start, end=end, verdict=verdict, evidence=spans, evidence_text=texts,  # type: ignore[arg-type]
             reason=reason, coverage=round(coverage, 3), similarity=round(similarity, 3) if self.embedder else None,
         )
+
+
+NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b(?:[A-Z]{2,6}s?\b|[A-Z][a-z]+(?:\s+(?:of|for|and|the|on)?\s*[A-Z][a-z]+)+)")
+
+
+def _names(claim: str) -> list[str]:
+    """Named services, bodies and programmes in a claim (capitalised phrases past its first word, acronyms),
+    in the normalised spelling the source is searched in."""
+    folded = normalise(claim).norm
+    names = []
+    for m in NAME.finditer(folded):
+        name = m.group().strip()
+        if m.start() == 0 or name.lower() in MONTHS:
+            continue
+        names.append(name)
+    return list(dict.fromkeys(names))
 
 
 def _numbers(text: str) -> set[str]:

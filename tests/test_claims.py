@@ -113,3 +113,11 @@ def test_reference_case_improvement_points_are_all_unreported(fake_embedder):
     unreported = [" ".join(f.text.split()).rstrip(".") for f in report.unreported]
     for point in labels["unreported_source_findings"]:
         assert point.rstrip(".") in unreported
+
+
+def test_a_named_service_the_source_never_mentions_is_only_partly_supported(fake_embedder):
+    c = checker(fake_embedder).judge(
+        "The council's financial management is effective thanks to the Westmoor Digital Hub", 0, 10
+    )
+    assert c.verdict == "partly"
+    assert "Westmoor Digital Hub" in c.reason
