@@ -7,6 +7,9 @@ original text.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 import unicodedata
 from bisect import bisect_right
@@ -289,10 +292,64 @@ class LoadedDocument(Document):
         return max(0, bisect_right(starts, offset) - 1)
 
 
+MIN_CACHED_CHARS = 20_000  # shorter texts are segmented faster than a cache file is read
+MAX_CACHED_STRUCTURES = 200
+
+
+@lru_cache(maxsize=1)
+def _structure_version() -> str:
+    """Changes whenever this module (which decides the structure) or pysbd changes: old entries are not reused."""
+    import pysbd
+
+    return hashlib.sha256(Path(__file__).read_bytes() + pysbd.__version__.encode()).hexdigest()[:16]
+
+
+def _structure_path(text: str) -> Path:
+    from factcheck.embed import cache_dir
+
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return cache_dir() / "structure" / f"{_structure_version()}-{digest}.json"
+
+
+def _cached_structure(text: str) -> tuple[list[Span], list[Sentence]] | None:
+    """Paragraphs and sentences of a long text seen before: sentence splitting is most of a long text's load."""
+    if len(text) < MIN_CACHED_CHARS:
+        return None
+    try:
+        data = json.loads(_structure_path(text).read_text(encoding="utf-8"))
+        return [Span(start=a, end=b) for a, b in data["paragraphs"]], [
+            Sentence(start=a, end=b, paragraph=p) for a, b, p in data["sentences"]
+        ]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _store_structure(text: str, paragraphs: list[Span], sentences: list[Sentence]) -> None:
+    if len(text) < MIN_CACHED_CHARS:
+        return
+    path = _structure_path(text)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"paragraphs": [[p.start, p.end] for p in paragraphs], "sentences": [[s.start, s.end, s.paragraph] for s in sentences]}
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(data), encoding="utf-8")
+        partial.replace(path)
+        entries = sorted(path.parent.glob("*.json"), key=lambda p: p.stat().st_mtime)
+        for old in entries[:-MAX_CACHED_STRUCTURES]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
 def build_document(name: str, text: str) -> LoadedDocument:
     view = normalise(text)
-    paragraphs = find_paragraphs(text)
-    sentences = find_sentences(text, view, paragraphs)
+    cached = _cached_structure(text)
+    if cached is not None:
+        paragraphs, sentences = cached
+    else:
+        paragraphs = find_paragraphs(text)
+        sentences = find_sentences(text, view, paragraphs)
+        _store_structure(text, paragraphs, sentences)
     doc = LoadedDocument(name=name, text=text, paragraphs=paragraphs, sentences=sentences)
     doc._view = view
     return doc

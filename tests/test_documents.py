@@ -60,3 +60,14 @@ def test_sentence_offsets_are_inside_their_paragraph():
     for s in doc.sentences:
         p = doc.paragraphs[s.paragraph]
         assert p.start <= s.start < s.end <= p.end
+
+
+def test_a_long_document_seen_before_gets_the_same_structure_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("FACTCHECK_CACHE", str(tmp_path))
+    text = "\n\n".join(
+        f"Paragraph {n}. Dr. Smith visited on 3 Oct. 2021 and found most pupils safe. Some wait too long." for n in range(400)
+    )
+    first = build_document("t", text)
+    assert list((tmp_path / "structure").glob("*.json"))
+    second = build_document("t", text)
+    assert second.paragraphs == first.paragraphs and second.sentences == first.sentences
