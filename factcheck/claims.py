@@ -25,6 +25,7 @@ NUMBER_WORDS = {
     "eleven": 11, "twelve": 12, "twenty": 20, "hundred": 100, "half": 50, "quarter": 25,
 }
 MONTHS = "january february march april may june july august september october november december".split()
+MONTH = re.compile(r"\b(?:" + "|".join(MONTHS) + r")\b", re.IGNORECASE)
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
 PARTICIPLE_SPLIT = re.compile(r",\s+(?=(?:[a-z]+ing)\b)|;\s+")
 
@@ -55,6 +56,7 @@ class ClaimChecker:
             if a.paragraph == b.paragraph
         ]
         self.source_lower = source.view.norm.lower()
+        self.source_words = frozenset(source.view.words)
         self.source_numbers = _numbers(self.source_lower)
 
     def semantic_evidence(self, claim: str, embedder: Embedder | None = None) -> tuple[float, Window | None]:
@@ -114,11 +116,11 @@ class ClaimChecker:
         for number in _numbers(claim):
             if number not in _numbers(evidence) and number not in self.source_numbers:
                 problems.append(f"the number {number} is not in the source")
-        for month in (m for m in MONTHS if re.search(rf"\b{m}\b", claim, re.IGNORECASE)):
-            if month not in self.source_lower:
+        for month in dict.fromkeys(m.group().lower() for m in MONTH.finditer(claim)):
+            if month not in self.source_words:
                 problems.append(f"the source does not mention {month.title()}")
         for name in _names(claim):
-            if not re.search(rf"(?<!\w){re.escape(name.lower())}(?!\w)", self.source_lower):
+            if not _mentions(self.source_lower, name.lower()):
                 problems.append(f"the source does not mention {name}")
         claimed = self.q.quantifier_strengths(claim)
         found = self.q.quantifier_strengths(evidence)
@@ -167,6 +169,18 @@ def _names(claim: str) -> list[str]:
             continue
         names.append(name)
     return list(dict.fromkeys(names))
+
+
+def _mentions(text: str, phrase: str) -> bool:
+    """Whether `phrase` occurs in `text` as whole words."""
+    at = text.find(phrase)
+    while at >= 0:
+        before = text[at - 1] if at else " "
+        after = text[at + len(phrase)] if at + len(phrase) < len(text) else " "
+        if not before.isalnum() and not after.isalnum():
+            return True
+        at = text.find(phrase, at + 1)
+    return False
 
 
 def _numbers(text: str) -> set[str]:

@@ -76,7 +76,7 @@ class Lexicon(_Strict):
 
 class ClaimSettings(_Strict):
     use_embeddings: bool = True
-    semantic_candidates: int = 25
+    semantic_candidates: int = 10
     min_coverage_supported: float = 0.6
     min_coverage_partly: float = 0.3
     min_coverage_candidate: float = 0.3

@@ -30,6 +30,7 @@ QUOTE_FOLD = str.maketrans(
     }
 )
 WORD = re.compile(r"[^\W_]+")
+ASCII_RUN = re.compile(r"[!-~]+")
 BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n|\f")
 BULLET = re.compile(r"[ \t]*(?:[-*\u2022\u2023\u25e6\u25aa\u25cf\u2013\u2014\u00b7]|\(?\d{1,3}[.)]|\(?[a-z][.)])[ \t]+")
 TERMINAL = re.compile(r"""[.!?:;'"\u2019\u201d)\]]\s*$""")
@@ -73,12 +74,26 @@ def normalise(text: str) -> TextView:
     i, n = 0, len(text)
     after_space = True
     while i < n:
+        run = ASCII_RUN.match(text, i)
+        if run is not None:  # plain ASCII: copied in bulk (a letter before a combining accent is left to the loop)
+            j = run.end()
+            if j < n and unicodedata.combining(text[j]):
+                j -= 1
+            if j > i:
+                base = len(starts)
+                out.append(text[i:j])
+                starts.extend(range(i, j))
+                ends.extend(range(i + 1, j + 1))
+                norm_at[i:j] = range(base, base + j - i)
+                after_space = False
+                i = j
+                continue
         j = i + 1
         while j < n and unicodedata.combining(text[j]):
             j += 1
         cluster = text[i:j]
         for k in range(i, j):
-            norm_at[k] = len(out)
+            norm_at[k] = len(starts)
         if cluster.isspace():
             if not after_space:
                 out.append(" ")
@@ -93,7 +108,7 @@ def normalise(text: str) -> TextView:
                 ends.append(j)
             after_space = False if folded else after_space
         i = j
-    norm_at[n] = len(out)
+    norm_at[n] = len(starts)
     view = TextView("".join(out), starts, ends, norm_at, original=text)
     for m in WORD.finditer(view.norm):
         view.words.append(m.group().lower())
@@ -228,9 +243,16 @@ def _join_broken(text: str, paragraphs: list[Span]) -> list[Span]:
     return joined
 
 
+PATTERN_CACHE = 4096
+
+
 @lru_cache(maxsize=1)
 def _segmenter():  # type: ignore[no-untyped-def]
     import pysbd
+
+    # pysbd passes hundreds of pattern strings to re.sub, more than the 512 the re module keeps compiled, so
+    # every paragraph recompiled them (a third of a long document's load); a larger cache keeps them.
+    re._MAXCACHE = max(getattr(re, "_MAXCACHE", 512), PATTERN_CACHE)  # type: ignore[attr-defined]
 
     return pysbd.Segmenter(language="en", clean=False)
 

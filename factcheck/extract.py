@@ -9,6 +9,7 @@ that run over several paragraphs, and quotations interrupted by their attributio
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 from factcheck.config import Settings
@@ -304,7 +305,12 @@ def _join_interrupted(doc: LoadedDocument, quotes: list[Quote], settings: Settin
 
 
 def _speech_verb_pattern(settings: Settings) -> re.Pattern[str]:
-    verbs = sorted(settings.lexicon.speech_verbs, key=len, reverse=True)
+    return _speech_verbs(tuple(settings.lexicon.speech_verbs))
+
+
+@lru_cache(maxsize=8)
+def _speech_verbs(verbs_given: tuple[str, ...]) -> re.Pattern[str]:
+    verbs = sorted(verbs_given, key=len, reverse=True)
     return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(v) for v in verbs) + r")(?![\w-])", re.IGNORECASE)
 
 
@@ -318,7 +324,11 @@ DOCUMENT_NOUNS = (
 def _alias_pattern(names: list[str]) -> re.Pattern[str]:
     """Names of the source: the given ones, and any 'the … report/study/strategy/research team' (a document
     or its authors named by what it is)."""
-    names = sorted({n.strip().lower() for n in names if n.strip()}, key=len, reverse=True)
+    return _aliases(tuple(sorted({n.strip().lower() for n in names if n.strip()}, key=lambda n: (-len(n), n))))
+
+
+@lru_cache(maxsize=64)
+def _aliases(names: tuple[str, ...]) -> re.Pattern[str]:
     folded = [re.escape(n).replace("'", "['\u2019]").replace("\\'", "['\u2019]") for n in names]
     document = r"(?:the|this|its|their|a|an)\s+(?:[\w\u2019'-]+\s+){0,3}?(?:" + DOCUMENT_NOUNS + r")"
     return re.compile(r"(?<!\w)(?:" + "|".join([*folded, document]) + r")(?!\w)", re.IGNORECASE)

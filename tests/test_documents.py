@@ -71,3 +71,52 @@ def test_a_long_document_seen_before_gets_the_same_structure_from_the_cache(tmp_
     assert list((tmp_path / "structure").glob("*.json"))
     second = build_document("t", text)
     assert second.paragraphs == first.paragraphs and second.sentences == first.sentences
+
+
+def _reference_normalise(text: str):
+    """The character-at-a-time normalisation that the bulk ASCII path must reproduce exactly."""
+    import unicodedata
+
+    from factcheck.documents import QUOTE_FOLD
+
+    out, starts, ends = [], [], []
+    norm_at = [0] * (len(text) + 1)
+    i, n, after_space = 0, len(text), True
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        cluster = text[i:j]
+        for k in range(i, j):
+            norm_at[k] = len(out)
+        if cluster.isspace():
+            if not after_space:
+                out.append(" ")
+                starts.append(i)
+                ends.append(j)
+                after_space = True
+        else:
+            folded = cluster if cluster.isascii() else unicodedata.normalize("NFKC", cluster).translate(QUOTE_FOLD)
+            for ch in folded:
+                out.append(ch)
+                starts.append(i)
+                ends.append(j)
+            after_space = False if folded else after_space
+        i = j
+    norm_at[n] = len(out)
+    return "".join(out), starts, ends, norm_at
+
+
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+TEXTS = st.one_of(
+    st.text(max_size=200),
+    st.lists(st.sampled_from(["ab", "Cd.", " ", "\n\n", "\u2019", "e\u0301", "\u0301", "\u00a0", "\ufb01", "\u200b", "x"]), max_size=40).map("".join),
+)
+
+
+@hsettings(max_examples=400, deadline=None)
+@given(TEXTS)
+def test_bulk_normalisation_matches_character_by_character(text):
+    view = normalise(text)
+    assert (view.norm, view.orig_start, view.orig_end, view.norm_at) == _reference_normalise(text)
