@@ -4,7 +4,6 @@ phone; it also saves the screenshot the README shows (reports/birmingham-2021.pn
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import chdir
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 
 from factcheck import check, load
 from factcheck.report import render_html
-from tests.conftest import ARGS, CHROMIUM, ROOT, SAMPLES, needs_chromium
+from tests.conftest import ROOT, SAMPLES, needs_chromium
 
 CASE = SAMPLES / "birmingham-2021"
 SCREENSHOT = ROOT / "reports" / "birmingham-2021.png"
@@ -30,17 +29,6 @@ def report_file(tmp_path_factory, fake_embedder) -> Path:
     path = tmp_path_factory.mktemp("html") / "birmingham-2021.html"
     path.write_text(render_html(report, source.text), encoding="utf-8")
     return path
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def open_page(browser, path: Path, width: int, height: int = 900):

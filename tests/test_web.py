@@ -166,7 +166,7 @@ def test_a_request_too_big_is_refused_by_its_content_length_before_it_is_read(se
 
 def test_a_request_without_content_length_is_refused(server):
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
-        sock.sendall(f"POST /check HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".encode())
+        sock.sendall("POST /check HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".encode())
         answer = sock.recv(65536)
     assert b" 411 " in answer.split(b"\r\n", 1)[0]
 

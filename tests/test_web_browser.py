@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from factcheck.batch import FAKE_EMBEDDER_ENV
-from tests.conftest import ARGS, CHROMIUM, ROOT, SAMPLES, needs_chromium
+from tests.conftest import ROOT, SAMPLES, needs_chromium
 
 CASE = SAMPLES / "birmingham-2021"
 DROPPED = "Take-up, however, remains too low"
@@ -55,17 +55,6 @@ def served(tmp_path_factory) -> Iterator[str]:
             if process.poll() is None:
                 process.kill()
                 process.wait()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def test_a_person_pastes_a_release_uploads_its_source_and_reads_the_verdicts(browser, served):
