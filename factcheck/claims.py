@@ -106,8 +106,9 @@ class ClaimChecker:
 
     def judge(self, claim: str, start: int, end: int) -> ClaimFinding | None:
         coverage, window = self.best_evidence(claim)
-        similarity, near = self.semantic_evidence(claim)
         cfg = self.settings.claims
+        # Meaning only matters when the shared words leave the verdict open
+        similarity, near = (0.0, None) if coverage >= cfg.min_coverage_supported else self.semantic_evidence(claim)
         if near is not None and similarity >= cfg.min_similarity_partly and coverage < cfg.min_coverage_supported:
             window = near if self.topics.coverage(claim, near.text) >= coverage * 0.8 or similarity >= cfg.min_similarity_supported else window
         evidence = window.text if window else ""
@@ -151,7 +152,7 @@ class ClaimChecker:
             verdict, reason = "unsupported", "No passage of the source says this."
         return ClaimFinding(
             text=claim, start=start, end=end, verdict=verdict, evidence=spans, evidence_text=texts,  # type: ignore[arg-type]
-            reason=reason, coverage=round(coverage, 3), similarity=round(similarity, 3) if self.embedder else None,
+            reason=reason, coverage=round(coverage, 3), similarity=round(similarity, 3) if near is not None else None,
         )
 
 
