@@ -2,10 +2,11 @@
 
 A batch is a list of `BatchItem`s, read from a manifest (CSV with the columns release, source and optionally
 name; paths relative to the manifest's folder) or from a folder whose subfolders each hold one `release.*` and
-one `source.*` file. `run_batch()` checks them in worker processes (concurrent.futures.ProcessPoolExecutor with
-the "spawn" start method, so no worker inherits anything from the parent). Each worker builds its settings and
-its embedder once, in the pool initializer; the real embedding model is loaded lazily, at most once per worker
-and never in the parent. A failing item (any FactcheckError, or any unexpected exception) is recorded with its
+one `source.*` file. `run_batch()` checks them in worker processes (concurrent.futures.ProcessPoolExecutor). Where
+the platform can fork, the parent imports the pipeline first and the workers are forked from it, so they start
+in milliseconds instead of each importing everything again; elsewhere they are spawned. Each worker builds its
+settings and its embedder once, in the pool initializer, with an equal share of the cores for the model; the
+real embedding model is loaded lazily, at most once per worker and never in the parent. A failing item (any FactcheckError, or any unexpected exception) is recorded with its
 message and the batch goes on.
 
 Outputs, in `out_dir`: `<name>.<ext>` for each item and format, `index.html` (one self-contained page linking
@@ -24,6 +25,7 @@ import json
 import multiprocessing
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -33,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from factcheck.config import Settings, load_settings
-from factcheck.embed import Embedder, HashingEmbedder, default_embedder
+from factcheck.embed import Embedder, HashingEmbedder, default_embedder, forget_inherited_state
 from factcheck.errors import FactcheckError, InputError
 from factcheck.types import SEVERITY_ORDER
 
@@ -45,8 +47,36 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _RESERVED = {"index"}  # index.html and index.json are the batch's own pages
 
 
+MAX_DEFAULT_WORKERS = 8  # each worker holds its own copy of the model (about 200 MB)
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def default_workers() -> int:
-    return max(1, min(2, os.cpu_count() or 1))
+    return max(1, min(MAX_DEFAULT_WORKERS, available_cores()))
+
+
+def _start_method() -> str:
+    """Fork when it is safe: never once this process has loaded a model runtime, whose thread pools a forked
+    child would inherit without their threads."""
+    runtimes = ("torch", "onnxruntime")
+    if "fork" in multiprocessing.get_all_start_methods() and not any(m in sys.modules for m in runtimes):
+        return "fork"
+    return "spawn"
+
+
+def _preload() -> None:
+    """What every worker needs, imported (and pysbd's rules compiled) once in the parent before it forks."""
+    import factcheck.pipeline  # noqa: F401
+    import factcheck.report  # noqa: F401
+    from factcheck.documents import _segmenter
+
+    _segmenter()
 
 
 def fake_embedder_requested() -> bool:
@@ -264,10 +294,16 @@ _worker_settings: Settings | None = None
 _worker_embedder: Embedder | None = None
 
 
-def _init_worker(settings: Settings | None, embedder_factory: Callable[[], Embedder] | None) -> None:
+def _init_worker(
+    settings: Settings | None, embedder_factory: Callable[[], Embedder] | None, cores_each: int = 0
+) -> None:
     """Pool initializer: this worker's settings and embedder, built once (the real model loads on first use)."""
     global _worker_settings, _worker_embedder
+    forget_inherited_state()
     _worker_settings = settings or load_settings()
+    if cores_each and not _worker_settings.embedding.threads:
+        embedding = _worker_settings.embedding.model_copy(update={"threads": cores_each})
+        _worker_settings = _worker_settings.model_copy(update={"embedding": embedding})
     if embedder_factory is not None:
         _worker_embedder = embedder_factory()
     else:
@@ -354,17 +390,22 @@ def run_batch(
     started = time.perf_counter()
     results: list[ItemResult | None] = [None] * len(items)
     if items:
+        method = _start_method()
+        if method == "fork":
+            _preload()
+        executor = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context(method),
+            initializer=_init_worker,
+            initargs=(settings, embedder_factory, max(1, available_cores() // workers)),
+        )
+        # Submitted before the progress bar starts its thread, so the workers are forked from a process
+        # running one thread.
+        futures: dict[Future[ItemResult], int] = {
+            executor.submit(_run_item, item, out_dir, formats): i for i, item in enumerate(items)
+        }
         with _progress(progress, len(items)) as advance:
-            executor = ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker,
-                initargs=(settings, embedder_factory),
-            )
             try:
-                futures: dict[Future[ItemResult], int] = {
-                    executor.submit(_run_item, item, out_dir, formats): i for i, item in enumerate(items)
-                }
                 for future in as_completed(futures):
                     i = futures[future]
                     results[i] = _collect(future, items[i], out_dir, formats)

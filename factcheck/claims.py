@@ -49,25 +49,41 @@ class ClaimChecker:
         self.topics = topics
         text = source.text
         sentences = source.sentences
-        self.windows = [Window(s.start, s.end, " ".join(text[s.start : s.end].split())) for s in sentences]
-        self.windows += [
-            Window(a.start, b.end, " ".join(text[a.start : b.end].split()))
-            for a, b in zip(sentences, sentences[1:])
-            if a.paragraph == b.paragraph
-        ]
+        self.sentence_texts = [" ".join(text[s.start : s.end].split()) for s in sentences]
+        self.windows = [Window(s.start, s.end, t) for s, t in zip(sentences, self.sentence_texts)]
+        self.members: list[tuple[int, ...]] = [(n,) for n in range(len(sentences))]
+        for n, (a, b) in enumerate(zip(sentences, sentences[1:])):
+            if a.paragraph == b.paragraph:
+                self.windows.append(Window(a.start, b.end, " ".join(text[a.start : b.end].split())))
+                self.members.append((n, n + 1))
         self.source_lower = source.view.norm.lower()
         self.source_words = frozenset(source.view.words)
         self.source_numbers = _numbers(self.source_lower)
 
     def semantic_evidence(self, claim: str, embedder: Embedder | None = None) -> tuple[float, Window | None]:
         """The window nearest in meaning (cosine of sentence embeddings) among those sharing the most content
-        words with `claim`, so the cost does not grow with the source's length."""
+        words with `claim`, so the cost does not grow with the source's length.
+
+        The model reads single sentences; a two-sentence window is first scored by the normalised sum of its
+        sentences' vectors, so each sentence is encoded once however many windows it belongs to. That sum
+        underrates a pair whose sentences only together say what the claim does, so the pairs scoring near the
+        best are then encoded whole."""
         embedder = embedder or self.embedder
         candidates = self.candidates(claim, self.settings.claims.semantic_candidates)
         if embedder is None or not candidates:
             return 0.0, None
-        vectors = embedder.encode([self.windows[n].text for n in candidates])
-        scores = vectors @ embedder.encode([claim])[0]
+        needed = sorted({m for n in candidates for m in self.members[n]})
+        encoded = embedder.encode([*(self.sentence_texts[m] for m in needed), claim])
+        query = encoded[-1]
+        by_sentence = dict(zip(needed, encoded[:-1]))
+        vectors = np.stack([sum(by_sentence[m] for m in self.members[n]) for n in candidates])
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        scores = vectors @ query
+        margin = self.settings.claims.pair_rescore_margin
+        near_pairs = [k for k, n in enumerate(candidates) if len(self.members[n]) > 1 and scores[k] >= scores.max() - margin]
+        if near_pairs:
+            exact = embedder.encode([self.windows[candidates[k]].text for k in near_pairs]) @ query
+            scores[near_pairs] = exact
         best = int(np.argmax(scores))
         return float(scores[best]), self.windows[candidates[best]]
 

@@ -149,7 +149,7 @@ def evaluate(
 def batch(
     target: Annotated[Path, typer.Argument(help="A manifest CSV (release,source[,name]) or a folder of item subfolders.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the reports, index.html and index.json.")],
-    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Worker processes (default min(2, CPUs)).")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Worker processes (default: one per core, at most 8).")] = None,
     formats: Annotated[str, typer.Option("--format", "-f", help="Comma-separated formats: html, json, md, text.")] = "html,json,md",
 ) -> None:
     """Check many release/source pairs in parallel; exit 1 when any item failed."""

@@ -27,6 +27,7 @@ class EmbeddingSettings(_Strict):
     batch_size: int = 64
     disk_cache: bool = True
     disk_cache_max_vectors: int = Field(default=50_000, ge=1)
+    threads: int = Field(default=0, ge=0)
 
 
 class LimitSettings(_Strict):
@@ -77,6 +78,7 @@ class Lexicon(_Strict):
 class ClaimSettings(_Strict):
     use_embeddings: bool = True
     semantic_candidates: int = 10
+    pair_rescore_margin: float = 0.05
     min_coverage_supported: float = 0.6
     min_coverage_partly: float = 0.3
     min_coverage_candidate: float = 0.3

@@ -41,7 +41,7 @@ MODEL_PATH_ENV = "FACTCHECK_MODEL_PATH"
 CACHE_ENV = "FACTCHECK_CACHE"
 DIMENSIONS = 384
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length (sentence_bert_config.json); longer texts are truncated
-ONNX_THREADS = 2
+LOCK_TIMEOUT = 10.0  # seconds a process waits for another's write to the vector cache
 ONNX_BATCH = 16  # texts are sorted by length and padded per batch: small batches waste little on padding
 MEMORY_CACHE_LIMIT = 50_000  # vectors kept in memory per embedder (about 77 MB at 384 float32)
 ONNX_NAME = "all-MiniLM-L6-v2-int8.onnx"
@@ -131,20 +131,23 @@ class VectorStore:
         self.max_vectors = max_vectors
         self._conn: Any = None
         self._broken = False
+        self._count = 0
 
     def _connect(self) -> Any:
         if self._conn is None:
             import sqlite3
 
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, digest BLOB NOT NULL, "
-                "vector BLOB NOT NULL, used REAL NOT NULL, PRIMARY KEY (model, digest)) WITHOUT ROWID"
-            )
-            conn.execute("CREATE INDEX IF NOT EXISTS vectors_used ON vectors (used)")
+            with _immediate(conn):
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, digest BLOB NOT NULL, "
+                    "vector BLOB NOT NULL, used REAL NOT NULL, PRIMARY KEY (model, digest)) WITHOUT ROWID"
+                )
+                conn.execute("CREATE INDEX IF NOT EXISTS vectors_used ON vectors (used)")
+                (self._count,) = conn.execute("SELECT COUNT(*) FROM vectors").fetchone()
             self._conn = conn
         return self._conn
 
@@ -168,10 +171,9 @@ class VectorStore:
             return found
         by_digest = {self.digest(t): t for t in texts}
         digests = list(by_digest)
+        hits: list[bytes] = []
         with self._guard():
             conn = self._connect()
-            now = time.time()
-            conn.execute("BEGIN")
             for i in range(0, len(digests), 500):
                 chunk = digests[i : i + 500]
                 marks = ",".join("?" * len(chunk))
@@ -182,13 +184,16 @@ class VectorStore:
                     vector = np.frombuffer(blob, dtype=np.float32)
                     if vector.shape == (DIMENSIONS,):
                         found[by_digest[bytes(digest)]] = vector
-                if rows:
-                    hit = [bytes(d) for d, _ in rows]
-                    conn.execute(
-                        f"UPDATE vectors SET used = ? WHERE model = ? AND digest IN ({','.join('?' * len(hit))})",
-                        (now, model, *hit),
-                    )
-            conn.execute("COMMIT")
+                        hits.append(bytes(digest))
+            if hits:
+                now = time.time()
+                with _immediate(conn):
+                    for i in range(0, len(hits), 500):
+                        chunk = hits[i : i + 500]
+                        conn.execute(
+                            f"UPDATE vectors SET used = ? WHERE model = ? AND digest IN ({','.join('?' * len(chunk))})",
+                            (now, model, *chunk),
+                        )
         return found
 
     def put(self, model: str, texts: Sequence[str], vectors: np.ndarray) -> None:
@@ -201,17 +206,19 @@ class VectorStore:
         ]
         with self._guard():
             conn = self._connect()
-            conn.execute("BEGIN")
-            conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
-            (count,) = conn.execute("SELECT COUNT(*) FROM vectors").fetchone()
-            if count > self.max_vectors:
-                keep = int(self.max_vectors * 0.9)
-                conn.execute(
-                    "DELETE FROM vectors WHERE (model, digest) IN "
-                    "(SELECT model, digest FROM vectors ORDER BY used LIMIT ?)",
-                    (count - keep,),
-                )
-            conn.execute("COMMIT")
+            with _immediate(conn):
+                conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
+                self._count += len(rows)  # an upper bound (replaced rows count twice): trimming checks exactly
+                if self._count > self.max_vectors:
+                    (self._count,) = conn.execute("SELECT COUNT(*) FROM vectors").fetchone()
+                    if self._count > self.max_vectors:
+                        keep = int(self.max_vectors * 0.9)
+                        conn.execute(
+                            "DELETE FROM vectors WHERE (model, digest) IN "
+                            "(SELECT model, digest FROM vectors ORDER BY used LIMIT ?)",
+                            (self._count - keep,),
+                        )
+                        self._count = keep
 
     def count(self) -> int:
         with self._guard():
@@ -223,6 +230,19 @@ class VectorStore:
             with contextlib.suppress(Exception):
                 self._conn.close()
             self._conn = None
+
+
+@contextlib.contextmanager
+def _immediate(conn: Any) -> Iterator[None]:
+    """A write transaction that takes the write lock at once: a deferred one that reads first and writes later
+    can fail at once with "database is locked" when another process wrote in between, busy timeout or not."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 _stores: dict[tuple[Path, int], VectorStore] = {}
@@ -335,12 +355,12 @@ class OnnxSession:
     """The exported int8 model and its tokenizer: texts in, unit vectors out (mean pooling over the attention
     mask, then L2 normalisation, as sentence-transformers does)."""
 
-    def __init__(self, model: Path, tokenizer: Path, threads: int = ONNX_THREADS, max_tokens: int = MAX_TOKENS) -> None:
+    def __init__(self, model: Path, tokenizer: Path, threads: int = 0, max_tokens: int = MAX_TOKENS) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
@@ -407,7 +427,7 @@ class OnnxEmbedder(CachingEmbedder):
                     log.warning("exporting the embedding model to ONNX, once (about a minute): %s", path)
                     export_onnx()
                 if path.exists():
-                    self._session = OnnxSession(path, onnx_dir() / "tokenizer.json")
+                    self._session = OnnxSession(path, onnx_dir() / "tokenizer.json", threads=self.settings.threads)
                     self._id = _onnx_model_id(self.settings)
                     log.info("embedding model %s (onnx int8)", path)
                     return
@@ -454,6 +474,12 @@ class HashingEmbedder:
 
 
 _shared: dict[EmbeddingSettings, CachingEmbedder] = {}
+
+
+def forget_inherited_state() -> None:
+    """In a forked child: drop the parent's models and cache connections, which must not be shared."""
+    _shared.clear()
+    _stores.clear()
 
 
 def default_embedder(settings: EmbeddingSettings) -> CachingEmbedder:

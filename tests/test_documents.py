@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from factcheck.documents import build_document, decode, normalise
+from pathlib import Path
+
+from factcheck.documents import _segmenter, build_document, decode, normalise
 from factcheck.errors import BinaryInputError, EmptyInputError
 
 
@@ -120,3 +122,42 @@ TEXTS = st.one_of(
 def test_bulk_normalisation_matches_character_by_character(text):
     view = normalise(text)
     assert (view.norm, view.orig_start, view.orig_end, view.norm_at) == _reference_normalise(text)
+
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def _sample_paragraphs() -> list[str]:
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.rglob("*.txt"))]
+    lines = (normalise(line).norm.strip() for text in texts for line in text.splitlines())
+    return list(dict.fromkeys(line for line in lines if line))
+
+
+def test_the_faster_abbreviation_pass_splits_every_sample_paragraph_as_pysbd_does():
+    import pysbd
+
+    plain = pysbd.Segmenter(language="en", clean=False)
+    ours = _segmenter()
+    paragraphs = _sample_paragraphs()
+    assert len(paragraphs) > 500
+    differing = [p[:80] for p in paragraphs if ours.segment(p) != plain.segment(p)]
+    assert differing == []
+
+
+ABBREVIATION_TEXT = st.lists(
+    st.sampled_from(
+        ["Dr.", "dr", "No.", "no", "al.", "all", "et", "co.", "could", "Co.", "St.", "p.", "pp.", "Jan.", "approx.",
+         "e.g.", "i.e.", "U.S.", "5", "3.5", "(2)", "The", "report", "said", "it", "was", "good.", "bad!", "why?",
+         "Mr.", "Smith", "vs.", "Fig.", "1.", "a.m.", "a", "I", "’s", "“", "”", "\n"]
+    ),
+    min_size=1,
+    max_size=40,
+).map(" ".join)
+
+
+@given(ABBREVIATION_TEXT)
+@hsettings(max_examples=300, deadline=None)
+def test_the_faster_abbreviation_pass_agrees_with_pysbd_on_abbreviation_heavy_text(text):
+    import pysbd
+
+    assert _segmenter().segment(text) == pysbd.Segmenter(language="en", clean=False).segment(text)
