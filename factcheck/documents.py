@@ -30,7 +30,7 @@ QUOTE_FOLD = str.maketrans(
     }
 )
 WORD = re.compile(r"[^\W_]+")
-ASCII_RUN = re.compile(r"[!-~]+")
+ASCII_RUN = re.compile(r"[!-~]+(?: [!-~]+)*")  # printable ASCII words and the single spaces between them
 BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n|\f")
 BULLET = re.compile(r"[ \t]*(?:[-*\u2022\u2023\u25e6\u25aa\u25cf\u2013\u2014\u00b7]|\(?\d{1,3}[.)]|\(?[a-z][.)])[ \t]+")
 TERMINAL = re.compile(r"""[.!?:;'"\u2019\u201d)\]]\s*$""")
@@ -85,7 +85,7 @@ def normalise(text: str) -> TextView:
                 starts.extend(range(i, j))
                 ends.extend(range(i + 1, j + 1))
                 norm_at[i:j] = range(base, base + j - i)
-                after_space = False
+                after_space = text[j - 1] == " "
                 i = j
                 continue
         j = i + 1
@@ -254,7 +254,30 @@ def _segmenter():  # type: ignore[no-untyped-def]
     # every paragraph recompiled them (a third of a long document's load); a larger cache keeps them.
     re._MAXCACHE = max(getattr(re, "_MAXCACHE", 512), PATTERN_CACHE)  # type: ignore[attr-defined]
 
-    segmenter = pysbd.Segmenter(language="en", clean=False)
+    class Segmenter(pysbd.Segmenter):  # type: ignore[misc]
+        def sentences_with_char_spans(self, sentences):  # type: ignore[no-untyped-def]
+            """pysbd's own, with str.find for the regex it compiled anew for every sentence (a tenth of a
+            letter's loading time): each sentence's first occurrence, with its trailing whitespace, that ends
+            past the previous one, found left to right without overlaps as re.finditer would."""
+            from pysbd.utils import TextSpan
+
+            text = self.original_text
+            spans = []
+            prior_end = 0
+            for sentence in sentences:
+                at = text.find(sentence)
+                while at >= 0:
+                    end = at + len(sentence)
+                    while end < len(text) and text[end].isspace():
+                        end += 1
+                    if end > prior_end:
+                        spans.append(TextSpan(text[at:end], at, end))
+                        prior_end = end
+                        break
+                    at = text.find(sentence, end if end > at else at + 1)
+            return spans
+
+    segmenter = Segmenter(language="en", clean=False)
     segmenter.language_module = _english_with_fast_abbreviations(segmenter.language_module)
     return segmenter
 
@@ -285,31 +308,56 @@ def _english_with_fast_abbreviations(english):  # type: ignore[no-untyped-def]
     return type("FastEnglish", (english,), {"AbbreviationReplacer": AbbreviationReplacer})
 
 
+LIST_MARK = re.compile(r"(?:^|\s)\(?(?:\d{1,2}|[a-zA-Z]|[ivxIVX]+)\)")  # pysbd reads "a)", "(iv)", "2)" as list items
+ONE_SENTENCE = re.compile(r"[^.!?\u2026\n\r]*[.!?\u2026\"'\u2019\u201d)\]]*\s*")
+
+
+def split_paragraph(paragraph: str, segmenter=None) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
+    """The sentences of one normalised paragraph, as (start, end) offsets into it: pysbd's pieces, with a piece
+    that is only closing punctuation (pysbd splits ‘…it.'’ after the full stop) joined to the one before.
+
+    A paragraph with no sentence-ending mark before its end (a heading, a bullet, a one-sentence paragraph:
+    about half of a letter's) is one sentence, and pysbd, which runs some sixty rules over any text, is not
+    asked; `segmenter` forces it to be (tests/test_documents.py checks both agree)."""
+    body = paragraph.rstrip()
+    if not body.strip():
+        return []
+    if segmenter is None:
+        if ONE_SENTENCE.fullmatch(paragraph) and not LIST_MARK.search(paragraph):
+            lead = len(body) - len(body.lstrip())
+            return [(lead, len(body))]
+        segmenter = _segmenter()
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for piece in segmenter.segment(paragraph):
+        piece = piece.strip()
+        if not piece:
+            continue
+        at = paragraph.find(piece, cursor)
+        if at < 0:
+            continue
+        if spans and not any(ch.isalnum() for ch in piece):
+            spans[-1] = (spans[-1][0], at + len(piece))
+        else:
+            spans.append((at, at + len(piece)))
+        cursor = at + len(piece)
+    if cursor < len(body):
+        rest = paragraph[cursor:]
+        lead = len(rest) - len(rest.lstrip())
+        if spans and cursor > 0:
+            spans[-1] = (spans[-1][0], len(body))
+        else:
+            spans.append((cursor + lead, len(body)))
+    return spans
+
+
 def find_sentences(text: str, view: TextView, paragraphs: list[Span]) -> list[Sentence]:
     sentences: list[Sentence] = []
-    segmenter = _segmenter()
     for index, para in enumerate(paragraphs):
         a, b = view.norm_at[para.start], view.norm_at[para.end]
-        norm_para = view.norm[a:b]
-        cursor = 0
-        for piece in segmenter.segment(norm_para) if norm_para.strip() else []:
-            piece = piece.strip()
-            if not piece:
-                continue
-            at = norm_para.find(piece, cursor)
-            if at < 0:
-                continue
-            start, end = view.to_orig(a + at, a + at + len(piece))
-            sentences.append(Sentence(start=start, end=end, paragraph=index))
-            cursor = at + len(piece)
-        if cursor < len(norm_para.rstrip()):
-            rest = norm_para[cursor:]
-            lead = len(rest) - len(rest.lstrip())
-            start, end = view.to_orig(a + cursor + lead, a + len(norm_para.rstrip()))
-            if sentences and sentences[-1].paragraph == index and cursor > 0:
-                sentences[-1] = Sentence(start=sentences[-1].start, end=end, paragraph=index)
-            else:
-                sentences.append(Sentence(start=start, end=end, paragraph=index))
+        for start, end in split_paragraph(view.norm[a:b]):
+            orig_start, orig_end = view.to_orig(a + start, a + end)
+            sentences.append(Sentence(start=orig_start, end=orig_end, paragraph=index))
     return sentences
 
 

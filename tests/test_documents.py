@@ -6,7 +6,7 @@ import pytest
 
 from pathlib import Path
 
-from factcheck.documents import _segmenter, build_document, decode, normalise
+from factcheck.documents import ONE_SENTENCE, _segmenter, build_document, decode, normalise, split_paragraph
 from factcheck.errors import BinaryInputError, EmptyInputError
 
 
@@ -161,3 +161,32 @@ def test_the_faster_abbreviation_pass_agrees_with_pysbd_on_abbreviation_heavy_te
     import pysbd
 
     assert _segmenter().segment(text) == pysbd.Segmenter(language="en", clean=False).segment(text)
+
+
+def test_paragraphs_with_no_inner_sentence_end_are_split_as_pysbd_splits_them():
+    import pysbd
+
+    plain = pysbd.Segmenter(language="en", clean=False)
+    paragraphs = _sample_paragraphs()
+    single = [p for p in paragraphs if ONE_SENTENCE.fullmatch(p)]
+    assert len(single) > 200
+    assert [p[:80] for p in paragraphs if split_paragraph(p) != split_paragraph(p, plain)] == []
+
+
+SHORT_TEXT = st.lists(
+    st.sampled_from(
+        ["1)", "a)", "(i)", "ii.", "•", "-", "Summary", "of", "the", "findings", "2021", "3.5%", "(see", "below)",
+         "’", "“", "”", "'", '"', ":", ";", ",", "...", "…", "?", "!", ".", "Mr", "U.S", "\u00a0", "x"]
+    ),
+    min_size=1,
+    max_size=25,
+).map(" ".join)
+
+
+@given(SHORT_TEXT)
+@hsettings(max_examples=400, deadline=None)
+def test_the_one_sentence_shortcut_agrees_with_pysbd(text):
+    import pysbd
+
+    paragraph = normalise(text).norm
+    assert split_paragraph(paragraph) == split_paragraph(paragraph, pysbd.Segmenter(language="en", clean=False))
