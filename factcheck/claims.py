@@ -66,8 +66,8 @@ class ClaimChecker:
 
         The model reads single sentences; a two-sentence window is first scored by the normalised sum of its
         sentences' vectors, so each sentence is encoded once however many windows it belongs to. That sum
-        underrates a pair whose sentences only together say what the claim does, so the pairs scoring near the
-        best are then encoded whole."""
+        underrates a pair whose sentences only together say what the claim does, so the best pair, when it
+        scores near the best window, is then encoded whole."""
         embedder = embedder or self.embedder
         candidates = self.candidates(claim, self.settings.claims.semantic_candidates)
         if embedder is None or not candidates:
@@ -79,11 +79,11 @@ class ClaimChecker:
         vectors = np.stack([sum(by_sentence[m] for m in self.members[n]) for n in candidates])
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         scores = vectors @ query
-        margin = self.settings.claims.pair_rescore_margin
-        near_pairs = [k for k, n in enumerate(candidates) if len(self.members[n]) > 1 and scores[k] >= scores.max() - margin]
-        if near_pairs:
-            exact = embedder.encode([self.windows[candidates[k]].text for k in near_pairs]) @ query
-            scores[near_pairs] = exact
+        pairs = [k for k, n in enumerate(candidates) if len(self.members[n]) > 1]
+        if pairs:
+            k = max(pairs, key=lambda k: (scores[k], -k))
+            if scores[k] >= scores.max() - self.settings.claims.pair_rescore_margin:
+                scores[k] = float(embedder.encode([self.windows[candidates[k]].text])[0] @ query)
         best = int(np.argmax(scores))
         return float(scores[best]), self.windows[candidates[best]]
 

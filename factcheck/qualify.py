@@ -35,11 +35,36 @@ class Cue:
 
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
+    """One regex matching any of the phrases as whole words, the longest first; an apostrophe matches either
+    form and a space any run of whitespace. The phrases are laid out as a trie (‘no(?:t|ne|body)’), so each
+    position of a text is tried against one branch per letter instead of every phrase in turn."""
     if not phrases:
         return None
-    ordered = sorted({p.lower() for p in phrases}, key=len, reverse=True)
-    body = "|".join(re.escape(p).replace("'", "['\u2019]").replace("\\ ", r"\s+") for p in ordered)
-    return re.compile(r"(?<![\w'-])(?:" + body + r")(?![\w'-])", re.IGNORECASE)
+    trie: dict[str, dict] = {}
+    for phrase in {p.lower() for p in phrases}:
+        node = trie
+        for ch in phrase:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return re.compile(r"(?<![\w'-])" + _trie_regex(trie) + r"(?![\w'-])", re.IGNORECASE)
+
+
+def _trie_regex(node: dict[str, dict]) -> str:
+    branches = [_char_regex(ch) + _trie_regex(child) for ch, child in sorted(node.items()) if ch]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" in node:  # a phrase may end here; the greedy ? tries the longer phrases first
+        return f"(?:{body})?"
+    return body
+
+
+def _char_regex(ch: str) -> str:
+    if ch in "'\u2019":
+        return "['\u2019]"
+    if ch == " ":
+        return r"\s+"
+    return re.escape(ch)
 
 
 class Qualifier:
