@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from collections.abc import Iterable
 from functools import lru_cache
 
 from factcheck.config import Lexicon
@@ -34,14 +35,19 @@ class Cue:
     phrase: str
 
 
-def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
+def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
     """One regex matching any of the phrases as whole words, the longest first; an apostrophe matches either
     form and a space any run of whitespace. The phrases are laid out as a trie (‘no(?:t|ne|body)’), so each
     position of a text is tried against one branch per letter instead of every phrase in turn."""
+    return _compiled_phrases(tuple(sorted({p.lower() for p in phrases})))
+
+
+@lru_cache(maxsize=256)  # one set of lexicons per settings: built once per process, not once per source
+def _compiled_phrases(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     if not phrases:
         return None
     trie: dict[str, dict] = {}
-    for phrase in {p.lower() for p in phrases}:
+    for phrase in phrases:
         node = trie
         for ch in phrase:
             node = node.setdefault(ch, {})
