@@ -49,7 +49,7 @@ sys.path.insert(0, str(HERE))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from cases import REFERENCE, Case, build_case
+from cases import REFERENCE, SAMPLES, Case, build_case
 
 VENV_BIN = Path(sys.executable).parent
 FACTCHECK = VENV_BIN / "factcheck"
@@ -360,12 +360,16 @@ def encoding(b: Bench, runs: int, torch_too: bool) -> None:
 
 
 def batch(b: Bench, runs: int, pairs: int) -> None:
+    """`factcheck batch` as a user runs it: a new process per run (imports, forking the workers, loading the
+    model in each), an empty vector cache, every report format written. Two workloads of letter-sized pairs:
+    synthetic releases quoting real text (most quotations found word for word, so the model is rarely needed)
+    and the labelled benchmark cases (dense with paraphrased and invented quotations and claims, each of which
+    needs the model)."""
     print("batch throughput", flush=True)
     folder = b.workdir / "batch"
-    items_dir = folder / "items"
-    names = []
+    synthetic = folder / "synthetic"
     for k in range(pairs):
-        case_dir = items_dir / f"pair-{k:02d}"
+        case_dir = synthetic / f"pair-{k:02d}"
         case_dir.mkdir(parents=True)
         if k == 0:
             shutil.copy(REL, case_dir / "release.txt")
@@ -374,40 +378,39 @@ def batch(b: Bench, runs: int, pairs: int) -> None:
             case = build_case(2000, 15, start=k * 37)
             (case_dir / "release.txt").write_text(case.release, encoding="utf-8")
             (case_dir / "source.txt").write_text(case.source, encoding="utf-8")
-        names.append(case_dir)
-    try:
-        from factcheck import batch as batch_module
+    labelled = folder / "labelled"
+    for split in ("tune", "heldout"):
+        for case_dir in sorted((SAMPLES / "generated" / split).iterdir()):
+            if (case_dir / "release.txt").exists():
+                shutil.copytree(case_dir, labelled / case_dir.name)
+    from factcheck.batch import default_workers
 
-        run_batch = batch_module.run_batch
-    except (ImportError, AttributeError):
-        run_batch = None
-    samples = []
-    if run_batch is not None:
-        items = batch_module.find_items(items_dir)
+    workloads = [
+        (synthetic, f"{pairs} synthetic letter pairs",
+         "the reference case and synthetic ~2k-word sources of real text, 15 quotations each (benchmarks/cases.py)"),
+        (labelled, f"{len(list(labelled.iterdir()))} labelled benchmark pairs",
+         "samples/generated/{tune,heldout}: ~1.3k-word sources; about 2.5 paraphrased or invented quotations and "
+         "3.7 claims per release, each compared by meaning"),
+    ]
+    for items_dir, label, note in workloads:
+        count = sum(1 for d in items_dir.iterdir() if d.is_dir())
+        samples = []
         for r in range(runs):
-            os.environ["FACTCHECK_CACHE"] = str(b.fresh_cache())  # the workers inherit it: new sources each run
-            out = folder / f"out-{r}"
-            seconds, result = timed(lambda o=out: run_batch(items, o, formats=("json",), progress=False))
-            if not result.ok:
-                raise RuntimeError(f"batch failed: {[i.error for i in result.failed]}")
-            samples.append(len(items) / seconds)
-        command = (
-            f"factcheck.batch.run_batch(find_items(<{pairs} folders>), out, formats=('json',))  # "
-            f"{batch_module.default_workers()} worker processes (spawned, each loads the model), empty vector cache"
+            env = {**os.environ, "FACTCHECK_CACHE": str(b.fresh_cache())}
+            out = folder / f"out-{items_dir.name}-{r}"
+            seconds, _ = run_child(
+                [str(FACTCHECK), "batch", str(items_dir), "--out", str(out), "--format", "html,json,md"], env
+            )
+            index = json.loads((out / "index.json").read_text(encoding="utf-8"))
+            if index["totals"]["failed"]:
+                raise RuntimeError(f"batch items failed: {index['totals']}")
+            samples.append(count / seconds)
+        b.add(
+            f"batch throughput, {label}", samples, "pairs/s",
+            f"factcheck batch <{count} folders> --out <dir> --format html,json,md  # a new process, "
+            f"{default_workers()} forked workers, empty vector cache; pairs / wall seconds from start to exit",
+            note=note,
         )
-    else:
-        import factcheck
-
-        for r in range(runs):
-            os.environ["FACTCHECK_CACHE"] = str(b.fresh_cache())
-            _reset_process_caches()
-            seconds, _ = timed(lambda: [factcheck.check(d / "release.txt", d / "source.txt") for d in names])
-            samples.append(len(names) / seconds)
-        command = f"[factcheck.check(release, source) for each of {pairs} pairs]  # one process, model loaded"
-    b.add(
-        f"batch throughput, {pairs} pairs", samples, "pairs/s", command,
-        note="the reference case and synthetic ~2k-word sources with 15 quotations each (benchmarks/cases.py)",
-    )
 
 
 # --- 6. the baseline --------------------------------------------------------------------------------------
@@ -482,9 +485,13 @@ def baseline(b: Bench, case: Case, product_runs: int) -> None:
         k = max(5, int(BASELINE_BUDGET / first))
         chosen = sorted({round(i * (len(quotes) - 1) / (k - 1)) for i in range(k)})
     per_quote, agree, base_true, product_true, compared = [], 0, 0, 0, 0
+    same_verdict, verdict_pairs = 0, []
     for i in chosen:
         seconds, (_, start, end) = timed(lambda q=quotes[i]: baseline_best(q, windows))
         per_quote.append(seconds)
+        ours, theirs = _verdicts_both_ways(quotes[i], source, start, end)
+        same_verdict += ours == theirs
+        verdict_pairs.append([ours, theirs])
         truth = (case.quotes[i]["offset"], case.quotes[i]["offset"] + len(case.quotes[i]["sentence"]))
         base_true += _overlaps((start, end), truth, case.cycle)
         finding = by_text.get(quotes[i])
@@ -541,6 +548,41 @@ def baseline(b: Bench, case: Case, product_runs: int) -> None:
     b.add(f"baseline passage holds the quoted sentence, {case.name}", [100.0 * base_true / len(chosen)], "%",
           f"share of the {len(chosen)} baseline quotations whose best window overlaps the sentence drawn from",
           derived=True)
+    b.add(f"factcheck verdict equals the baseline's, {case.name}", [100.0 * same_verdict / len(chosen)], "%",
+          f"share of the {len(chosen)} timed quotations whose verdict is the same when checked against the whole "
+          "source (factcheck's index finds the passage) and against the paragraphs around the baseline's best "
+          "window only (difflib finds it)", derived=True, verdicts=verdict_pairs)
+
+
+def _verdicts_both_ways(quote: str, source: Any, start: int, end: int) -> tuple[str, str]:
+    """One quotation's verdict when factcheck's index finds its passage in the whole source, and when the
+    aligner may only use the words of the baseline's best window. Everything else (extraction, assessment
+    with the whole source's context and word weights) is the same code on the same source."""
+    from factcheck.align import SourceIndex, align
+    from factcheck.config import load_settings
+    from factcheck.documents import load
+    from factcheck.extract import extract
+    from factcheck.pipeline import prepare_source
+
+    settings = load_settings()
+    release = load(f"The report found \u201c{quote}\u201d.", settings)
+    found = extract(release, settings, ["the report"])[0]
+    prepared = prepare_source(source, settings)
+    window = _window_index(prepared.index, start, end)
+    ours = prepared.assessor.assess(found, align(found, release, prepared.index, settings), release).verdict
+    theirs = prepared.assessor.assess(found, align(found, release, window, settings), release).verdict
+    return ours, theirs
+
+
+def _window_index(index: Any, start: int, end: int) -> Any:
+    """A copy of a source's word index holding only the words inside original offsets [start, end)."""
+    import copy
+
+    words = set(index.view.words_between(start, end))
+    narrowed = copy.copy(index)
+    narrowed.grams = {g: [p for p in ps if p in words] for g, ps in index.grams.items()}
+    narrowed.unigrams = {w: [p for p in ps if p in words] for w, ps in index.unigrams.items()}
+    return narrowed
 
 
 # --- output -----------------------------------------------------------------------------------------------
@@ -654,7 +696,7 @@ def main(argv: list[str] | None = None) -> int:
             scaling(b, sizes, [10, 50, 200], runs=1 if quick else 3, cold_runs=1 if quick else 3)
         ))
         part("encode", lambda: encoding(b, runs=2 if quick else 3, torch_too=True))
-        part("batch", lambda: batch(b, runs=1 if quick else 3, pairs=6 if quick else 12))
+        part("batch", lambda: batch(b, runs=1 if quick else 3, pairs=10 if quick else 40))
         words, count = (10000, 50) if quick else (100000, 200)
         part("baseline", lambda: baseline(
             b, built.get(f"{words}/{count}") or build_case(words, count), product_runs=1 if quick else 3

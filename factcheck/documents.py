@@ -159,7 +159,7 @@ def read_input(value: str | Path, settings: Settings) -> tuple[str, str]:
         if is_url(value):
             fetched = fetch(value, settings)
             return value, extract_text(fetched.data, value, fetched.hint)
-    if isinstance(value, str) and ("\n" in value or len(value) > 1024 or not Path(value).exists()):
+    if isinstance(value, str) and ("\n" in value or len(value) > 1024 or not _names_a_file(value)):
         if not value.strip():
             raise EmptyInputError("the text is empty")
         return "<text>", value
@@ -178,6 +178,15 @@ def read_input(value: str | Path, settings: Settings) -> tuple[str, str]:
     except OSError as e:
         raise InputError(f"{path}: {e.strerror or e}") from None
     return str(path), extract_text(data, str(path), path.suffix or None)
+
+
+def _names_a_file(value: str) -> bool:
+    """Whether a string is the path of something that exists; a sentence is not (and may be too long, or hold
+    characters, that the file system refuses outright)."""
+    try:
+        return Path(value).exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _read_stdin(cap: int) -> bytes:

@@ -190,3 +190,13 @@ def test_the_one_sentence_shortcut_agrees_with_pysbd(text):
 
     paragraph = normalise(text).norm
     assert split_paragraph(paragraph) == split_paragraph(paragraph, pysbd.Segmenter(language="en", clean=False))
+
+
+def test_a_long_one_line_text_is_read_as_text_not_as_a_path():
+    from factcheck.documents import load
+
+    sentence = "Social workers know children well and ensure that their views help inform plans. " * 4
+    assert len(sentence) < 1024 and "\n" not in sentence
+    doc = load(sentence.strip())
+    assert doc.name == "<text>"
+    assert len(doc.sentences) == 4
