@@ -2,12 +2,12 @@
 
 A batch is a list of `BatchItem`s, read from a manifest (CSV with the columns release, source and optionally
 name; paths relative to the manifest's folder) or from a folder whose subfolders each hold one `release.*` and
-one `source.*` file. `run_batch()` checks them in worker processes (concurrent.futures.ProcessPoolExecutor). Where
-the platform can fork, the parent imports the pipeline first and the workers are forked from it, so they start
-in milliseconds instead of each importing everything again; elsewhere they are spawned. Each worker builds its
-settings and its embedder once, in the pool initializer, with an equal share of the cores for the model; the
-real embedding model is loaded lazily, at most once per worker and never in the parent. A failing item (any FactcheckError, or any unexpected exception) is recorded with its
-message and the batch goes on.
+one `source.*` file. `run_batch()` checks them in worker processes (concurrent.futures.ProcessPoolExecutor). On
+Linux the parent imports the pipeline first and the workers are forked from it, so they start in milliseconds
+instead of each importing everything again; elsewhere they are spawned. Each worker builds its settings and its
+embedder once, in the pool initializer, with an equal share of the cores for the model; the real embedding
+model is loaded lazily, at most once per worker and never in the parent. A failing item (any FactcheckError, or
+any unexpected exception) is recorded with its message and the batch goes on.
 
 Outputs, in `out_dir`: `<name>.<ext>` for each item and format, `index.html` (one self-contained page linking
 every report, with each item's counts or its error) and `index.json`. Neither index holds a timestamp or a
@@ -65,7 +65,7 @@ def _start_method() -> str:
     """Fork when it is safe: never once this process has loaded a model runtime, whose thread pools a forked
     child would inherit without their threads."""
     runtimes = ("torch", "onnxruntime")
-    if "fork" in multiprocessing.get_all_start_methods() and not any(m in sys.modules for m in runtimes):
+    if sys.platform.startswith("linux") and not any(m in sys.modules for m in runtimes):  # macOS: fork is unsafe
         return "fork"
     return "spawn"
 

@@ -264,3 +264,47 @@ def test_folder_items_with_a_missing_or_doubled_file_are_errors(tmp_path):
         ("c", "c/ has more than one release file: release.md, release.txt"),
     ]
     assert items[0].source.name == "source.md" and items[0].source_name == "a/source.md"
+
+
+def test_workers_are_forked_only_on_linux_and_before_any_model_runtime_is_loaded(monkeypatch):
+    from factcheck import batch
+
+    for name in HEAVY:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert batch._start_method() == "fork"
+    monkeypatch.setitem(sys.modules, "onnxruntime", object())
+    assert batch._start_method() == "spawn"  # a forked child would inherit a thread pool without its threads
+    monkeypatch.delitem(sys.modules, "onnxruntime")
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert batch._start_method() == "spawn"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is used on Linux only")
+def test_forked_and_spawned_workers_write_the_same_bytes(broken_batch, tmp_path, settings, monkeypatch):
+    from factcheck import batch
+
+    items = items_from_manifest(broken_batch)[:6]
+    outputs = {}
+    for method in ("fork", "spawn"):
+        monkeypatch.setattr(batch, "_start_method", lambda m=method: m)
+        out = tmp_path / method
+        result = run_batch(items, out, 2, ("json", "md"), settings, embedder_factory=HashingEmbedder, progress=False)
+        assert result.ok
+        outputs[method] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    assert outputs["fork"] == outputs["spawn"]
+    assert len(outputs["fork"]) == 2 * 6 + 2
+
+
+def test_each_worker_gives_the_model_its_share_of_the_cores(monkeypatch, settings):
+    from factcheck import batch
+
+    for module, name in ((embed, "_shared"), (embed, "_stores")):
+        monkeypatch.setattr(module, name, {})  # what a worker forgets must not be this process's own
+    monkeypatch.setattr(batch, "_worker_settings", None)
+    monkeypatch.setattr(batch, "_worker_embedder", None)
+    batch._init_worker(settings, HashingEmbedder, 1)
+    assert batch._worker_settings.embedding.threads == 1
+    pinned = settings.model_copy(update={"embedding": settings.embedding.model_copy(update={"threads": 3})})
+    batch._init_worker(pinned, HashingEmbedder, 1)
+    assert batch._worker_settings.embedding.threads == 3  # a setting the user chose is kept
