@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folders", nargs="+", type=Path, help="case folders, or folders of them")
     parser.add_argument("--threads", type=int, default=1, help="model threads (a batch worker on 2 cores: 1)")
+    parser.add_argument(
+        "--forget", action="store_true",
+        help="forget every vector and prepared source between pairs (no pair gains from text another one shared)",
+    )
     args = parser.parse_args(argv)
 
     from factcheck.embed import onnx_dir
@@ -55,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     from factcheck.report import render
 
     settings = load_settings()
-    embedding = settings.embedding.model_copy(update={"threads": args.threads})
+    embedding = settings.embedding.model_copy(update={"threads": args.threads, "disk_cache": not args.forget})
     settings = settings.model_copy(update={"embedding": embedding})
     spent: dict[str, float] = defaultdict(float)
 
@@ -98,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     pairs = case_folders(args.folders)
     started = time.perf_counter()
     for folder in pairs:
+        if args.forget:
+            embedder._cache.clear()
+            pipeline._PREPARED.clear()
         t = time.perf_counter()
         release = documents.load(folder / "release.txt", settings)
         source = documents.load(folder / "source.txt", settings)
