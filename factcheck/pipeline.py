@@ -18,7 +18,7 @@ from factcheck.config import Settings, load_settings
 from factcheck.documents import LoadedDocument, load
 from factcheck.embed import Embedder, default_embedder
 from factcheck.errors import InputError, NoQuotationsError
-from factcheck.extract import extract
+from factcheck.extract import CARRY_PRONOUNS, PERSON_PRONOUNS, extract
 from factcheck.types import (
     SEVERITY_ORDER,
     Alignment,
@@ -171,12 +171,22 @@ def check(
     if not quotes:
         raise NoQuotationsError(f"{release_doc.name} contains no quotations to check")
 
-    chosen: list[tuple[PreparedSource, Alignment] | None] = []
-    for number, quote in enumerate(quotes):
+    best_matches = []
+    for quote in quotes:
         candidates = [(p, align(quote, release_doc, p.index, settings)) for p in sources]
-        best = max(candidates, key=lambda pair: (pair[1].found, pair[1].score))
+        best_matches.append(max(candidates, key=lambda pair: (pair[1].found, pair[1].score)))
+    # A name the release credits with words the source does contain is, in this release, the source's name
+    # ('OIG found …'): its other quotations are checked too, not set aside as someone else's.
+    confirmed = {
+        key
+        for q, best in zip(quotes, best_matches)
+        if _words_of_the_source(q, best[1], settings)
+        for key in _speaker_keys(q.speaker_name)
+    }
+    chosen: list[tuple[PreparedSource, Alignment] | None] = []
+    for number, (quote, best) in enumerate(zip(quotes, best_matches)):
         if quote.speaker == "other":
-            if not _words_of_the_source(quote, best[1], settings):
+            if not _words_of_the_source(quote, best[1], settings) and _speaker_key(quote.speaker_name) not in confirmed:
                 chosen.append(None)
                 continue
             quotes[number] = quote = quote.model_copy(update={"speaker": "source"})
@@ -222,6 +232,28 @@ def check(
         balance=_combine(balances),
         warnings=warnings,
     )
+
+
+def _speaker_key(name: str) -> str:
+    """A speaker's name as compared across one release: 'The Ministry of Defence' and 'the Ministry of Defence'
+    are one; a person's role after the comma is dropped."""
+    key = " ".join(name.split(",")[0].lower().split())
+    return key[4:] if key.startswith("the ") else key
+
+
+NAME_LINKS = frozenset({"of", "for", "and", "the", "on", "&"})
+
+
+def _speaker_keys(name: str) -> set[str]:
+    """A name's key and, for a name of several words, its initials with and without the linking words
+    ('Office of Inspector General': 'oig'; 'Ministry of Defence': 'mod' and 'md')."""
+    key = _speaker_key(name)
+    words = key.split()
+    if len(words) < 2:
+        return {key} if key and key not in CARRY_PRONOUNS | PERSON_PRONOUNS else set()
+    full = "".join(w[0] for w in words if w[0].isalnum())
+    content = "".join(w[0] for w in words if w not in NAME_LINKS and w[0].isalnum())
+    return {key, full, content} - {""}
 
 
 def _words_of_the_source(quote: Quote, alignment: Alignment, settings: Settings) -> bool:

@@ -128,3 +128,24 @@ def test_passages_put_in_a_different_order_are_elided(fake_embedder):
     )
     assert f.verdict == "elided"
     assert "different order" in f.explanation
+
+
+def test_a_name_credited_with_the_sources_words_is_the_source_for_its_other_quotations(fake_embedder):
+    release = (
+        "The Northfield Education Trust found that ‘staff know these pupils well and adapt their teaching to meet "
+        "their needs.’ The Northfield Education Trust also concluded that ‘every pupil makes outstanding progress "
+        "in every subject.’ The NET noted: ‘pupils lead the school’s debating society with great confidence.’ "
+        "Jo Bloggs, the head teacher, said: ‘We are delighted with these findings.’"
+    )
+    verdicts = [(q.speaker, q.verdict) for q in check(release, SOURCE, embedder=fake_embedder).quotes]
+    assert verdicts == [
+        ("source", "verbatim"),  # the source's words: the name is the source's in this release
+        ("source", "not_in_source"),  # so the same name's invented words are checked, and flagged
+        ("source", "not_in_source"),  # as are those credited to its initials
+        ("other", "other_speaker"),  # a person's words are still not checked
+    ]
+
+
+def test_a_name_never_credited_with_the_sources_words_stays_another_speaker(fake_embedder):
+    release = "The Northfield Education Trust concluded that ‘every pupil makes outstanding progress in every subject.’"
+    assert [q.verdict for q in check(release, SOURCE, embedder=fake_embedder).quotes] == ["other_speaker"]
