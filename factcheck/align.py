@@ -108,8 +108,9 @@ def _seed_runs(qw: QuoteWords, index: SourceIndex) -> list[Run]:
     seen: set[tuple[int, int]] = set()
     runs: list[Run] = []
     breaks = qw.ellipsis_before  # a run never crosses an ellipsis: the quotation says words are missing there
+    editorial = qw.bracketed  # nor takes in bracketed words: the release's own, even when the source has them too
     for i in range(len(words) - k + 1):
-        if any(breaks[i + 1 : i + k]):
+        if any(breaks[i + 1 : i + k]) or any(editorial[i : i + k]):
             continue
         hits = index.positions(tuple(words[i : i + k]))
         if len(hits) > MAX_SEED_HITS:
@@ -118,10 +119,13 @@ def _seed_runs(qw: QuoteWords, index: SourceIndex) -> list[Run]:
             if (i, p) in seen:
                 continue
             a, b = i, p
-            while a > 0 and b > 0 and not breaks[a] and words[a - 1] == src[b - 1]:
+            while a > 0 and b > 0 and not breaks[a] and not editorial[a - 1] and words[a - 1] == src[b - 1]:
                 a, b = a - 1, b - 1
             n = 0
-            while a + n < len(words) and b + n < len(src) and words[a + n] == src[b + n] and not (n and breaks[a + n]):
+            while (
+                a + n < len(words) and b + n < len(src) and words[a + n] == src[b + n]
+                and not (n and breaks[a + n]) and not editorial[a + n]
+            ):
                 seen.add((a + n, b + n))
                 n += 1
             runs.append(Run(a, b, n))
@@ -143,12 +147,15 @@ def _local_runs(qw: QuoteWords, chain: list[Run], index: SourceIndex) -> list[Ru
     src = index.view.words
     runs: list[Run] = []
     for i, word in enumerate(qw.words):
-        if covered[i] or (i > 0 and not covered[i - 1] and runs and runs[-1].q_end > i):
+        if covered[i] or qw.bracketed[i] or (i > 0 and not covered[i - 1] and runs and runs[-1].q_end > i):
             continue
         for p in index.unigrams.get(word, []):
             if lo <= p < hi:
                 n = 0
-                while i + n < len(qw.words) and p + n < hi and not covered[i + n] and qw.words[i + n] == src[p + n]:
+                while (
+                    i + n < len(qw.words) and p + n < hi and not covered[i + n] and not qw.bracketed[i + n]
+                    and qw.words[i + n] == src[p + n]
+                ):
                     n += 1
                 runs.append(Run(i, p, n))
     return runs

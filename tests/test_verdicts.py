@@ -149,3 +149,15 @@ def test_a_name_credited_with_the_sources_words_is_the_source_for_its_other_quot
 def test_a_name_never_credited_with_the_sources_words_stays_another_speaker(fake_embedder):
     release = "The Northfield Education Trust concluded that ‘every pupil makes outstanding progress in every subject.’"
     assert [q.verdict for q in check(release, SOURCE, embedder=fake_embedder).quotes] == ["other_speaker"]
+
+
+def test_a_bracketed_replacement_whose_words_the_source_has_elsewhere_is_a_minor_edit(fake_embedder):
+    # 'the school's library' is in the source two paragraphs earlier: bracketed words never anchor the alignment,
+    # so nothing between there and the quoted sentence is reported as silently dropped
+    f = only_finding(
+        "Inspectors said that ‘[staff at the school's library] know these pupils well and adapt their teaching to "
+        "meet their needs.’",
+        fake_embedder,
+    )
+    assert f.verdict == "minor_edit", f.explanation
+    assert f.omitted == []
