@@ -333,11 +333,39 @@ def _edge_ops(
         sa, sb = s_at, min(len(view.words), s_at + n)
     if sb - sa == n and all(fuzz.ratio(qw.words[qa + i], view.words[sa + i]) >= 85 for i in range(n)):
         return [("replace", qa, qb, sa, sb)]
+    skipped = _skipped_at_edge(qw.words[qa:qb], s_at, view, leading, function_words)
+    if skipped:  # 'It would [not] be cost-effective': the edge words are the source's, a word or two away
+        if leading:
+            return [("equal", qa, qb, s_at - skipped - n, s_at - skipped), ("delete", qb, qb, s_at - skipped, s_at)]
+        return [("delete", qa, qa, s_at, s_at + skipped), ("equal", qa, qb, s_at + skipped, s_at + skipped + n)]
     if sb - sa == n and n <= 3 and STRENGTH_WORDS.intersection(qw.words[qa:qb]) and STRENGTH_WORDS.intersection(view.words[sa:sb]):
         return [("replace", qa, qb, sa, sb)]  # 'all pupils' for 'Most pupils': a changed quantifier, not an addition
     if sb - sa == n and n <= 3 and not function_words.intersection(qw.words[qa:qb]) and _same_sentence(view, sa, sb, leading):
         return [("replace", qa, qb, sa, sb)]  # '…leaders weakly' for '…leaders effectively': a changed last word
     return [("insert", qa, qb, s_at, s_at)]
+
+
+MAX_EDGE_SKIP = 3  # source words the release may have dropped between a quotation's edge words and the rest
+
+
+def _skipped_at_edge(words: list[str], s_at: int, view: TextView, leading: bool, function_words: frozenset[str]) -> int:
+    """How many source words lie between the aligned words and a copy of the quotation's edge words just beyond
+    them in the same source sentence (0 when there is none). One edge word must not be a function word: a lone
+    'the' is found everywhere."""
+    n = len(words)
+    if not n or (n == 1 and words[0] in function_words):
+        return 0
+    src = view.words
+    for skip in range(1, MAX_EDGE_SKIP + 1):
+        sa = s_at - skip - n if leading else s_at + skip
+        if sa < 0 or sa + n > len(src) or src[sa : sa + n] != words:
+            continue
+        first, last = (sa, s_at) if leading else (s_at - 1, sa + n - 1)  # the edge words through the aligned one
+        if first >= 0 and not any(
+            re.search(r"[.!?:;]", view.original[view.word_end[i] : view.word_start[i + 1]]) for i in range(first, last)
+        ):
+            return skip
+    return 0
 
 
 def _same_sentence(view: TextView, sa: int, sb: int, leading: bool) -> bool:

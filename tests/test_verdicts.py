@@ -161,3 +161,10 @@ def test_a_bracketed_replacement_whose_words_the_source_has_elsewhere_is_a_minor
     )
     assert f.verdict == "minor_edit", f.explanation
     assert f.omitted == []
+
+
+def test_a_not_dropped_just_after_the_quotations_first_words_is_altered(fake_embedder):
+    f = only_finding("The report found that ‘teachers do check pupils' understanding carefully enough’.", fake_embedder)
+    assert f.verdict == "altered", f.explanation
+    assert "not" in f.omitted
+    assert "reverses" in f.explanation
