@@ -501,6 +501,7 @@ def _subject(before: str) -> str:
 
 def _clean_name(name: str) -> str:
     name = re.sub(r"\s+", " ", name).strip(" ,:;\u2014-")
+    name = re.sub(r"^(?:as|so|and|but|while)\s+(?=the\b|[A-Z])", "", name, flags=re.IGNORECASE)  # 'As the report put it
     name = re.sub(
         r"\b(?:that|positively|also|further|previously|recently|clearly|had|has|have|was|were|is|are|will|would|"
         r"today|yesterday|in a statement|in its report|in their report)\b.*$",

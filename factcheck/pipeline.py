@@ -238,9 +238,11 @@ def _speaker_key(name: str) -> str:
     """A speaker's name as compared across one release: 'The Ministry of Defence' and 'the Ministry of Defence'
     are one; a person's role after the comma is dropped."""
     key = " ".join(name.split(",")[0].lower().split())
+    key = HEADING_LEAD.sub("", key)
     return key[4:] if key.startswith("the ") else key
 
 
+HEADING_LEAD = re.compile(r"^(?:(?:the\s+)?(?:key|main|headline)\s+)?(?:findings|conclusions|points|messages|highlights|extracts)\s+(?:from|of|by)\s+")  # 'Key findings from the DTO:'
 NAME_LINKS = frozenset({"of", "for", "and", "the", "on", "&"})
 
 
