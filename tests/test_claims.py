@@ -121,3 +121,31 @@ def test_a_named_service_the_source_never_mentions_is_only_partly_supported(fake
     )
     assert c.verdict == "partly"
     assert "Westmoor Digital Hub" in c.reason
+
+
+class CountingEmbedder:
+    """The fake embedder, keeping every text it is asked to encode."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.texts: list[str] = []
+
+    def encode(self, texts):
+        self.texts.extend(texts)
+        return self.inner.encode(texts)
+
+
+def test_the_model_reads_sentences_once_and_at_most_one_whole_pair(fake_embedder):
+    check_with = checker(fake_embedder)
+    counting = CountingEmbedder(fake_embedder)
+    claim = "Contracts were handed out without any competition and nobody has looked at them since."
+    score, window = check_with.semantic_evidence(claim, counting)
+    assert window is not None and 0 < score <= 1.0001
+    sentences = set(check_with.sentence_texts)
+    pairs = [t for t in counting.texts if t != claim and t not in sentences]
+    assert len(pairs) <= 1  # only the best two-sentence passage near the top is read whole
+    assert counting.texts.count(claim) == 1
+    # the score a pair is given is its own (read whole), or its sentences' normalised sum when it was not near the top
+    assert window.text in sentences or window.text in pairs or any(
+        window.text == " ".join([a, b]) for a, b in zip(check_with.sentence_texts, check_with.sentence_texts[1:])
+    )
