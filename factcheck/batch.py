@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from factcheck.config import Settings, load_settings
-from factcheck.embed import Embedder, HashingEmbedder, default_embedder, forget_inherited_state
+from factcheck.embed import Embedder, HashingEmbedder, available_cores, default_embedder, forget_inherited_state
 from factcheck.errors import FactcheckError, InputError
 from factcheck.types import SEVERITY_ORDER
 
@@ -48,13 +48,6 @@ _RESERVED = {"index"}  # index.html and index.json are the batch's own pages
 
 
 MAX_DEFAULT_WORKERS = 8  # each worker holds its own copy of the model (about 200 MB)
-
-
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def default_workers() -> int:

@@ -351,6 +351,14 @@ def _quiet_transformers() -> None:
         pass
 
 
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the system reports it, else all of them)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 class OnnxSession:
     """The exported int8 model and its tokenizer: texts in, unit vectors out (mean pooling over the attention
     mask, then L2 normalisation, as sentence-transformers does)."""
@@ -360,7 +368,7 @@ class OnnxSession:
         from tokenizers import Tokenizer
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.intra_op_num_threads = threads or available_cores()
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
