@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from factcheck.config import Settings
 from factcheck.documents import LoadedDocument
-from factcheck.qualify import STRONG, Cue, Qualifier, Topics, describe
+from factcheck.qualify import STRONG, Cue, Qualifier, Topics, describe, stem
 from factcheck.types import SEVERITY_ORDER, Alignment, ContextNote, EditOp, Quote, QuoteFinding
 
 CONTEXT_CATEGORIES = ("contrast", "negation", "limiting", "criticism")
@@ -16,6 +17,8 @@ ELLIPSIS_JOIN = re.compile(r"\u2026|\.\s?\.\s?\.")
 CONCESSIVE_OPENING = re.compile(
     r"(?:while|whilst|although|though|even though|even if|despite|in spite of|whereas|notwithstanding)\b", re.IGNORECASE
 )
+MAX_RESHAPED_WORDS = 2  # a quoted word or two the source uses in another form is flagged low, not high
+MIN_RESHAPED_LENGTH = 5  # shorter words share their starts with too many others
 VERDICT_PRIORITY = ["altered", "elided", "truncated", "context_omitted", "not_in_source", "minor_edit", "verbatim"]
 
 
@@ -45,6 +48,7 @@ class Assessor:
         self.q = Qualifier(settings.lexicon)
         self.topics = Topics([source.text[s.start : s.end] for s in source.sentences])
         self.release_text = ""
+        self._source_words: list[str] | None = None
 
     def assess(self, quote: Quote, alignment: Alignment | None, release: LoadedDocument) -> QuoteFinding:
         base = dict(
@@ -101,11 +105,39 @@ class Assessor:
             )
         severity = "low" if quote.kind == "term" else "high"
         near = f" The closest passage is {_quoted(source_text)}." if source_text and nearest is not None else ""
+        relatives = self._related_source_words(quote.text)
+        if relatives:  # ‘neurotic’ tendencies, from a paper on neuroticism: a word of the source's, reshaped
+            severity = "low"
+            near = f" The source uses {', '.join(_quoted(w) for w in relatives)}."
         return QuoteFinding(
             **base, verdict="not_in_source", severity=severity, score=alignment.score if alignment else 0.0,
             source_start=-1, source_end=-1, source_text="", omitted=[], edits=alignment.ops if alignment else [],
             explanation=f"These words do not appear in the source.{near}",
         )
+
+    def _related_source_words(self, text: str) -> list[str]:
+        """For a quotation of one or two words, other forms of each of them that the source uses (the same
+        stem, or one word the start of the other: 'neurotic', 'neuroticism'); empty unless every word has one."""
+        words = [w.lower() for w in re.findall(r"[^\W\d_]+", text)]
+        if not words or len(words) > MAX_RESHAPED_WORDS:
+            return []
+        if self._source_words is None:
+            self._source_words = sorted(set(self.source.view.words))
+        found: list[str] = []
+        for word in words:
+            if len(word) < MIN_RESHAPED_LENGTH:
+                return []
+            at = bisect_left(self._source_words, word[:MIN_RESHAPED_LENGTH])
+            related = []
+            for other in self._source_words[at:]:
+                if not other.startswith(word[:MIN_RESHAPED_LENGTH]):
+                    break
+                if other != word and (other.startswith(word) or word.startswith(other) or stem(other) == stem(word)):
+                    related.append(other)
+            if not related:
+                return []
+            found.append(min(related, key=lambda w: (abs(len(w) - len(word)), w)))
+        return found
 
     def _edit_problems(self, alignment: Alignment) -> list[Problem]:
         problems: list[Problem] = []
