@@ -221,6 +221,9 @@ def claim_spans(release: LoadedDocument, quotes: list[Quote], settings: Settings
     verbs = _speech_verb_pattern(settings)
     text = release.text
     quote_spans = [(q.parts[0].start - 1, q.parts[-1].end + 1) for q in quotes if q.kind != "term"]
+    speakers = {  # where another speaker's quotation opens: the clause naming them is no claim about the source
+        q.parts[0].start - 1: q.speaker_name.split(",")[0].strip() for q in quotes if q.speaker == "other" and q.speaker_name
+    }
     spans: list[tuple[int, int]] = []
     for sentence in release.sentences:
         if any(a <= sentence.start and sentence.end <= b + 1 for a, b in quote_spans):
@@ -230,7 +233,9 @@ def claim_spans(release: LoadedDocument, quotes: list[Quote], settings: Settings
         for a, b in sorted(quote_spans):
             if b <= sentence.start or a >= sentence.end:
                 continue
-            pieces.append((cursor, max(cursor, a), True))
+            speaker = speakers.get(a, "")
+            if not (speaker and speaker in text[cursor:a]):
+                pieces.append((cursor, max(cursor, a), True))
             cursor = min(sentence.end, b)
         pieces.append((cursor, sentence.end, False))
         for start, end, before_quote in pieces:

@@ -149,3 +149,13 @@ def test_the_model_reads_sentences_once_and_at_most_one_whole_pair(fake_embedder
     assert window.text in sentences or window.text in pairs or any(
         window.text == " ".join([a, b]) for a, b in zip(check_with.sentence_texts, check_with.sentence_texts[1:])
     )
+
+
+def test_the_clause_naming_another_speaker_is_not_a_claim(fake_embedder):
+    release = (
+        "Jo Bloggs, who chaired the council's audit committee during the review, said: “We accept every "
+        "recommendation.” The council reduced its carbon emissions by 12 per cent between 2022 and 2024."
+    )
+    claims = claims_of(release, fake_embedder)
+    assert not any("Jo Bloggs" in text for text in claims)
+    assert any("carbon emissions" in text for text in claims)
