@@ -15,7 +15,7 @@ import numpy as np
 from factcheck.config import Settings
 from factcheck.embed import Embedder
 from factcheck.documents import LoadedDocument, normalise
-from factcheck.extract import _alias_pattern, _speech_verb_pattern
+from factcheck.extract import TOPIC_LEAD, _alias_pattern, _speech_verb_pattern
 from factcheck.qualify import Qualifier, Topics, content_stems
 from factcheck.types import ClaimFinding, Quote, Span
 
@@ -242,6 +242,8 @@ def claim_spans(release: LoadedDocument, quotes: list[Quote], settings: Settings
             for clause_start, clause_end in _clauses(text, start, end):
                 body = text[clause_start:clause_end]
                 if before_quote and clause_end == end:
+                    if TOPIC_LEAD.match(body.strip()) and body.rstrip().endswith(":"):
+                        continue  # 'On services for disabled children:' names what the quotation is about
                     body = _strip_frame(body, verbs)
                     clause_end = clause_start + len(body)
                 body = body.strip(" ,;:.\u2013\u2014-")
@@ -271,7 +273,11 @@ def _strip_frame(body: str, verbs: re.Pattern[str]) -> str:
     if re.search(r"(?:\bthat|:|\bas|\bby [\w’' -]+)\s*$", body) or verbs.search(body[-40:] if len(body) > 40 else body):
         stripped = re.sub(FRAME_TAIL % verbs.pattern, "", body, flags=re.IGNORECASE)
         if stripped != body:
-            return stripped
+            tail = body[len(stripped) :]
+            # '…progress, and inspectors found' leaves a clause of its own; 'Social workers at the Trust were
+            # recognised by' leaves only the subject of the frame, which says nothing by itself
+            return stripped if re.match(r"\s*(?:[,;\u2013\u2014-]|(?:and|but|while|as well as)\b)", tail, re.IGNORECASE) else ""
+
         if re.search(r"\bthat\s*$", body):
             return ""
     return body

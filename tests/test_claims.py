@@ -159,3 +159,21 @@ def test_the_clause_naming_another_speaker_is_not_a_claim(fake_embedder):
     claims = claims_of(release, fake_embedder)
     assert not any("Jo Bloggs" in text for text in claims)
     assert any("carbon emissions" in text for text in claims)
+
+
+def test_the_subject_of_a_frame_and_a_topic_lead_are_not_claims(fake_embedder):
+    release = (
+        "Staff turnover in the council's planning team was singled out by auditors: “Staff turnover in the planning "
+        "team remains too high.”\n\nOn invoices the council paid within 30 days: “Nearly all invoices were paid "
+        "within 30 days.”"
+    )
+    claims = claims_of(release, fake_embedder)
+    assert not any("singled" in text or "planning team" in text or "invoices" in text for text in claims), claims
+
+
+def test_a_clause_before_a_framed_quotation_is_still_a_claim(fake_embedder):
+    release = (
+        "The council reduced its carbon emissions by 12 per cent between 2022 and 2024, and auditors said "
+        "“its accounts were published on time”."
+    )
+    assert any("carbon emissions" in text for text in claims_of(release, fake_embedder))
