@@ -242,7 +242,10 @@ def _speaker_key(name: str) -> str:
     return key[4:] if key.startswith("the ") else key
 
 
-HEADING_LEAD = re.compile(r"^(?:(?:the\s+)?(?:key|main|headline)\s+)?(?:findings|conclusions|points|messages|highlights|extracts)\s+(?:from|of|by)\s+")  # 'Key findings from the DTO:'
+HEADING_LEAD = re.compile(  # 'Key findings from the DTO:' heads quotations of the DTO
+    r"^(?:(?:the\s+)?(?:key|main|headline)\s+)?(?:findings|conclusions|points|messages|highlights|extracts)"
+    r"\s+(?:from|of|by)\s+"
+)
 NAME_LINKS = frozenset({"of", "for", "and", "the", "on", "&"})
 
 
