@@ -146,6 +146,16 @@ def run_child(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024.0
 
 
+def _child_runs(cmd: list[str], env_for_run: Callable[[], dict[str, str]], runs: int) -> tuple[list[float], list[float]]:
+    """Wall seconds and peak memory (MB) of `runs` runs of a command, each with the environment given for it."""
+    times, rss = [], []
+    for _ in range(runs):
+        seconds, megabytes = run_child(cmd, env_for_run())
+        times.append(seconds)
+        rss.append(megabytes)
+    return times, rss
+
+
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     out = fn()
@@ -168,12 +178,7 @@ def cold_cli(b: Bench, runs: int, torch_runs: int) -> None:
     shown = f".venv/bin/factcheck check {rel(REL)} {rel(SRC)} --format json > /dev/null"
     memory: dict[str, list[float]] = {}
 
-    times, rss = [], []
-    for _ in range(runs):
-        env = {**os.environ, "FACTCHECK_CACHE": str(b.fresh_cache())}
-        t, m = run_child(base, env)
-        times.append(t)
-        rss.append(m)
+    times, rss = _child_runs(base, lambda: {**os.environ, "FACTCHECK_CACHE": str(b.fresh_cache())}, runs)
     b.add(
         "cold CLI, ONNX, new source (empty vector cache)", times, "s",
         f"FACTCHECK_CACHE=<empty folder + exported model> {shown}",
@@ -185,11 +190,7 @@ def cold_cli(b: Bench, runs: int, torch_runs: int) -> None:
     warm_cache = b.fresh_cache()
     env = {**os.environ, "FACTCHECK_CACHE": str(warm_cache)}
     run_child(base, env)  # fills the vector cache (not recorded)
-    times, rss = [], []
-    for _ in range(runs):
-        t, m = run_child(base, env)
-        times.append(t)
-        rss.append(m)
+    times, rss = _child_runs(base, lambda: env, runs)
     b.add(
         "cold CLI, ONNX, source seen before (vectors on disk)", times, "s",
         f"FACTCHECK_CACHE=<folder after one run> {shown}",
@@ -205,11 +206,7 @@ def cold_cli(b: Bench, runs: int, torch_runs: int) -> None:
         text = text.replace('backend = "onnx"', 'backend = "torch"').replace("disk_cache = true", "disk_cache = false")
         settings.write_text(text, encoding="utf-8")
         env = {**os.environ, "FACTCHECK_MODELS_DIR": str(models), "FACTCHECK_CACHE": str(b.fresh_cache())}
-        times, rss = [], []
-        for _ in range(torch_runs):
-            t, m = run_child(base, env)
-            times.append(t)
-            rss.append(m)
+        times, rss = _child_runs(base, lambda: env, torch_runs)
         b.add(
             "cold CLI, torch backend (before)", times, "s",
             f"FACTCHECK_MODELS_DIR=<models/ with backend=\"torch\", disk_cache=false> {shown}",

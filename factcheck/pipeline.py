@@ -177,16 +177,12 @@ def check(
         best_matches.append(max(candidates, key=lambda pair: (pair[1].found, pair[1].score)))
     # A name the release credits with words the source does contain is, in this release, the source's name
     # ('OIG found …'): its other quotations are checked too, not set aside as someone else's.
-    confirmed = {
-        key
-        for q, best in zip(quotes, best_matches)
-        if _words_of_the_source(q, best[1], settings)
-        for key in _speaker_keys(q.speaker_name)
-    }
+    sourced = [_words_of_the_source(q, best[1], settings) for q, best in zip(quotes, best_matches)]
+    confirmed = {key for q, found in zip(quotes, sourced) if found for key in _speaker_keys(q.speaker_name)}
     chosen: list[tuple[PreparedSource, Alignment] | None] = []
-    for number, (quote, best) in enumerate(zip(quotes, best_matches)):
+    for number, (quote, best, found) in enumerate(zip(quotes, best_matches, sourced)):
         if quote.speaker == "other":
-            if not _words_of_the_source(quote, best[1], settings) and _speaker_key(quote.speaker_name) not in confirmed:
+            if not found and _speaker_key(quote.speaker_name) not in confirmed:
                 chosen.append(None)
                 continue
             quotes[number] = quote = quote.model_copy(update={"speaker": "source"})
