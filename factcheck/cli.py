@@ -108,7 +108,7 @@ def evaluate(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every wrong verdict.")] = False,
 ) -> None:
     """Score verdicts on labelled cases: accuracy, flag precision and recall, and a confusion table."""
-    from factcheck.evaluate import Totals, confusion_table, evaluate_case, find_cases
+    from factcheck.evaluate import Totals, confusion_table, evaluate_case, find_cases, per_verdict_table
 
     try:
         settings = load_settings()
@@ -133,9 +133,15 @@ def evaluate(
     typer.echo("")
     typer.echo(confusion_table(totals.confusion))
     typer.echo("")
+    typer.echo(per_verdict_table(totals.per_verdict()))
+    typer.echo("")
     typer.echo(
         f"TOTAL {totals.cases} cases, quotes found {totals.found}/{totals.labelled}  verdict accuracy {totals.accuracy:.3f}  "
         f"flag precision {totals.precision:.3f} recall {totals.recall:.3f}  extra quotes {totals.extra}"
+    )
+    typer.echo(
+        f"FLOOR (every quotation called faithful): verdict accuracy {totals.floor_accuracy:.3f}  "
+        f"flag precision n/a recall 0.000  ({totals.tp + totals.fn} labelled flags)"
     )
     if totals.claims_labelled:
         typer.echo(

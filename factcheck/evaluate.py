@@ -46,6 +46,12 @@ class Counts:
     unreported_labelled: int = 0
     unreported_found: int = 0
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # Like `confusion`, but a verdict the label also accepts counts as the labelled one: per-verdict precision
+    # and recall are read from this.
+    resolved: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # The trivial floor: a checker that calls every quotation faithful. It is right on every label that accepts a
+    # faithful verdict (verbatim, minor_edit or other_speaker), and flags nothing.
+    floor_correct: int = 0
 
 
 @dataclass
@@ -88,6 +94,9 @@ def score_report(name: str, labels: dict, report: Report) -> CaseScore:  # type:
         else:
             score.misses.append((label["verdict"], got or "missing", label["text"][:70]))
         score.confusion[(label["verdict"], got or "missing")] += 1
+        score.resolved[(label["verdict"], label["verdict"] if got in accepted else got or "missing")] += 1
+        if any(v not in FLAG_VERDICTS for v in accepted):
+            score.floor_correct += 1
         want = label["verdict"] in FLAG_VERDICTS
         either = want or any(v in FLAG_VERDICTS for v in label.get("also_ok", []))
         flagged = got in FLAG_VERDICTS
@@ -142,9 +151,10 @@ class Totals(Counts):
 
     def add(self, s: CaseScore) -> None:
         self.cases += 1
-        for key in (f.name for f in fields(Counts) if f.name != "confusion"):
+        for key in (f.name for f in fields(Counts) if f.name not in ("confusion", "resolved")):
             setattr(self, key, getattr(self, key) + getattr(s, key))
         self.confusion.update(s.confusion)
+        self.resolved.update(s.resolved)
 
     @property
     def accuracy(self) -> float:
@@ -157,6 +167,49 @@ class Totals(Counts):
     @property
     def recall(self) -> float:
         return self.tp / max(1, self.tp + self.fn)
+
+    @property
+    def floor_accuracy(self) -> float:
+        return self.floor_correct / max(1, self.labelled)
+
+    def per_verdict(self) -> list[VerdictScore]:
+        """Precision and recall of each verdict, a verdict the label also accepts counting as right."""
+        verdicts = sorted({v for pair in self.resolved for v in pair if v != "missing"})
+        rows = []
+        for verdict in verdicts:
+            labelled = sum(n for (want, _), n in self.resolved.items() if want == verdict)
+            predicted = sum(n for (_, got), n in self.resolved.items() if got == verdict)
+            right = self.resolved.get((verdict, verdict), 0)
+            rows.append(VerdictScore(verdict, labelled, predicted, right))
+        return rows
+
+
+@dataclass(frozen=True)
+class VerdictScore:
+    verdict: str
+    labelled: int
+    predicted: int
+    right: int
+
+    @property
+    def precision(self) -> float | None:
+        return self.right / self.predicted if self.predicted else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.right / self.labelled if self.labelled else None
+
+
+def per_verdict_table(rows: list[VerdictScore]) -> str:
+    def fmt(value: float | None) -> str:
+        return "   n/a" if value is None else f"{value:6.3f}"
+
+    lines = ["verdict           labelled  predicted  precision  recall"]
+    for row in rows:
+        lines.append(
+            f"{row.verdict:18s}{row.labelled:8d}{row.predicted:11d}     {fmt(row.precision)}  {fmt(row.recall)}"
+        )
+    return "\n".join(lines)
 
 
 def confusion_table(confusion: Counter[tuple[str, str]]) -> str:
