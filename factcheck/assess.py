@@ -17,6 +17,14 @@ ELLIPSIS_JOIN = re.compile(r"\u2026|\.\s?\.\s?\.")
 CONCESSIVE_OPENING = re.compile(
     r"(?:while|whilst|although|though|even though|even if|despite|in spite of|whereas|notwithstanding)\b", re.IGNORECASE
 )
+# A clause cut from the end of a sentence that opens like this contrasts with what was quoted.
+CUT_CONTRAST_OPENING = re.compile(
+    r"(?:but|however|although|though|yet|except|unless|while|whilst|whereas|albeit|despite|in spite of|apart from"
+    r"|other than|save for|notwithstanding|only)\b",
+    re.IGNORECASE,
+)
+# Where the clause a quotation belongs to ends: a comma or stronger stop (a comma before 'and' or 'which' too).
+CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s")
 MAX_RESHAPED_WORDS = 2  # a quoted word or two the source uses in another form is flagged low, not high
 MIN_RESHAPED_LENGTH = 5  # shorter words share their starts with too many others
 VERDICT_PRIORITY = ["altered", "elided", "truncated", "context_omitted", "not_in_source", "minor_edit", "verbatim"]
@@ -261,11 +269,11 @@ class Assessor:
     def _truncation(self, alignment: Alignment) -> list[Problem]:
         first, last = self._sentence_bounds(alignment)
         text = self.source.text
+        quoted = text[alignment.source_start : alignment.source_end]
         problems = []
-        last_sentence = self.source.sentences[last]
-        after = text[alignment.source_end : last_sentence.end].strip()
-        after_cues = self.q.cues(after, OMISSION_CATEGORIES)
-        if after_cues and any(ch.isalnum() for ch in after):
+        after = text[alignment.source_end : self.source.sentences[last].end].strip()
+        after_cues = self._cut_qualifiers(after, quoted)
+        if after_cues:
             problems.append(
                 Problem(
                     "truncated", "high" if any(c.category in ("contrast", "negation", "criticism") for c in after_cues) else "medium",
@@ -273,8 +281,9 @@ class Assessor:
                     [after],
                 )
             )
-        first_sentence = self.source.sentences[first]
-        before = text[first_sentence.start : alignment.source_start].strip()
+        before = text[self.source.sentences[first].start : alignment.source_start].strip()
+        if before.endswith(":"):  # 'Overall effectiveness: Requires improvement': a label, not a clause of the finding
+            return problems
         opening_clause = len(before.split()) >= 3  # 'Although losses are recognised, …' qualifies; a bare 'However,' links back
         before_cues = self.q.cues(before, ("negation", "limiting", "soft", "hedge") + (("contrast",) if opening_clause else ()))
         concession = CONCESSIVE_OPENING.match(before) if opening_clause else None
@@ -289,6 +298,26 @@ class Assessor:
                 )
             )
         return problems
+
+    def _cut_qualifiers(self, after: str, quoted: str) -> list[Cue]:
+        """Cues in the words cut from the end of a sentence that change what the quoted part says: a clause that
+        opens with a contrast ('…, but not yet consistently'), or a limit, hedge or negation in the clause the
+        quotation belongs to ('… for most pupils'). A later clause that only explains ('…, because assessments
+        are late') qualifies nothing, and criticism cut from a quotation that is itself critical does not soften it."""
+        rest = after.lstrip(" ,;:)]\"'\u2019\u201d\u2013\u2014-")
+        if not any(ch.isalnum() for ch in rest):
+            return []
+        opening = CUT_CONTRAST_OPENING.match(rest)
+        if opening:
+            return [Cue("contrast", opening.group().lower()), *self.q.cues(rest, ("negation", "limiting", "hedge"))]
+        same_clause = after[: CLAUSE_BREAK.search(after).start()] if CLAUSE_BREAK.search(after) else after
+        categories: tuple[str, ...] = ("negation", "limiting", "soft", "hedge")
+        if not self._critical(quoted):
+            categories += ("criticism",)
+        return self.q.cues(same_clause, categories)
+
+    def _critical(self, text: str) -> bool:
+        return bool(self.q.cues(text, ("criticism", "negation")))
 
     def _context(self, quote: Quote, alignment: Alignment) -> list[ContextNote]:
         """Neighbouring sentences of the same paragraph that limit, contrast with or negate the quotation."""
