@@ -10,6 +10,7 @@ from factcheck.config import Settings
 from factcheck.documents import LoadedDocument
 from factcheck.qualify import STRONG, Cue, Qualifier, Topics, describe, stem
 from factcheck.types import SEVERITY_ORDER, Alignment, ContextNote, EditOp, Quote, QuoteFinding
+from factcheck.wordforms import same_words_in_other_forms, words as word_list
 
 CONTEXT_CATEGORIES = ("contrast", "negation", "limiting", "criticism")
 OMISSION_CATEGORIES = STRONG + ("soft",)
@@ -158,7 +159,7 @@ class Assessor:
             if op.kind == "delete":
                 problems.append(self._deletion(op))
             elif op.kind == "insert":
-                problems.append(self._insertion(op))
+                problems.append(self._insertion(op, alignment))
             else:
                 problems.append(self._replacement(op))
         if alignment.case_changes:
@@ -222,7 +223,7 @@ class Assessor:
             [omitted],
         )
 
-    def _insertion(self, op: EditOp) -> Problem:
+    def _insertion(self, op: EditOp, alignment: Alignment) -> Problem:
         added = op.quote_text
         words = [w.strip(".,;:") for w in added.split()]
         cues = self.q.cues(added, ("negation", "limiting", "soft", "hedge", "contrast"))
@@ -230,6 +231,9 @@ class Assessor:
         if op.marked and not cues and not strength:
             return Problem("minor_edit", "none", f"the bracketed insertion {_quoted(added, 60)}")
         limit = self.settings.assess.max_edge_function_words
+        reshaped = self._edge_source_words(op, len(word_list(added)), alignment) if op.edge and not op.marked else ""
+        if reshaped and not cues and not strength and same_words_in_other_forms(reshaped, added, self.settings.align.fuzzy_word_ratio):
+            return Problem("minor_edit", "none", f"the form {_quoted(added, 40)} for {_quoted(reshaped, 40)}")
         if not op.marked and not cues and len(words) <= limit and self.q.is_function_only(words):
             where = "at the start" if op.edge and op.source_start <= op.quote_start else "to fit the sentence"
             return Problem("minor_edit", "none", f"{_quoted(added, 40)} added {where}")
@@ -237,6 +241,17 @@ class Assessor:
             "altered", "high" if cues or strength else "medium",
             f"The release adds {_quoted(added)}, which the source does not say.",
         )
+
+    def _edge_source_words(self, op: EditOp, count: int, alignment: Alignment) -> str:
+        """The source's words just beyond an edge insertion, within its sentence, as many as it has: where the
+        release's 'a home' may stand for the source's 'homes'."""
+        sentence = self.source.sentences[self.source.sentence_at(op.source_start)]
+        text = self.source.text
+        if op.source_start <= alignment.source_start:
+            preceding = text[sentence.start : op.source_start].split()
+            return " ".join(preceding[-count:]) if count and preceding else ""
+        following = text[op.source_start : sentence.end].split()
+        return " ".join(following[:count]).rstrip(".,;:!?") if count else ""
 
     def _replacement(self, op: EditOp) -> Problem:
         said, written = op.source_text, op.quote_text
@@ -256,6 +271,8 @@ class Assessor:
             return Problem("minor_edit", "none", f"the spelling {_quoted(written, 40)} for {_quoted(said, 40)}")
         if op.marked:
             return Problem("minor_edit", "none", f"the bracketed {_quoted(written, 60)} for {_quoted(said, 60)}")
+        if same_words_in_other_forms(said, written, self.settings.align.fuzzy_word_ratio):
+            return Problem("minor_edit", "none", f"the form {_quoted(written, 40)} for {_quoted(said, 40)}")
         return Problem(
             "altered", "medium",
             f"The source says {_quoted(said)} where the release has {_quoted(written)}.",

@@ -317,6 +317,7 @@ def _english_with_fast_abbreviations(english):  # type: ignore[no-untyped-def]
     return type("FastEnglish", (english,), {"AbbreviationReplacer": AbbreviationReplacer})
 
 
+QUOTE_MASK = "\ue000"  # a private-use character pysbd treats as a letter-less symbol, standing in for '"'
 LIST_MARK = re.compile(r"(?:^|\s)\(?(?:\d{1,2}|[a-zA-Z]|[ivxIVX]+)\)")  # pysbd reads "a)", "(iv)", "2)" as list items
 ONE_SENTENCE = re.compile(r"[^.!?\u2026\n\r]*[.!?\u2026\"'\u2019\u201d)\]]*\s*")
 
@@ -336,6 +337,10 @@ def split_paragraph(paragraph: str, segmenter=None) -> list[tuple[int, int]]:  #
             lead = len(body) - len(body.lstrip())
             return [(lead, len(body))]
         segmenter = _segmenter()
+    # pysbd never ends a sentence inside double quotation marks, so a source paragraph that quotes a speaker
+    # ('“However … relations. A number of …”') would be one sentence: it reads the marks as another character,
+    # which has the same length, so every offset holds.
+    paragraph = paragraph.replace('"', QUOTE_MASK)
     spans: list[tuple[int, int]] = []
     cursor = 0
     for piece in segmenter.segment(paragraph):
@@ -348,7 +353,16 @@ def split_paragraph(paragraph: str, segmenter=None) -> list[tuple[int, int]]:  #
         if spans and not any(ch.isalnum() for ch in piece):
             spans[-1] = (spans[-1][0], at + len(piece))
         else:
-            spans.append((at, at + len(piece)))
+            closing = 0  # a closing mark pysbd put at the start of the next sentence belongs to the one before
+            while spans and piece[closing : closing + 1] == QUOTE_MASK and at > 0 and not paragraph[at - 1].isspace():
+                closing += 1
+            if closing:
+                spans[-1] = (spans[-1][0], at + closing)
+                rest = piece[closing:]
+                at += closing + len(rest) - len(rest.lstrip())
+                piece = rest.strip()
+            if piece:
+                spans.append((at, at + len(piece)))
         cursor = at + len(piece)
     if cursor < len(body):
         rest = paragraph[cursor:]

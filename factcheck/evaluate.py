@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 from factcheck.config import Settings
 from factcheck.embed import Embedder
 from factcheck.errors import FactcheckError, InputError
-from factcheck.types import FLAG_VERDICTS, Report
+from factcheck.types import FLAG_VERDICTS, QuoteFinding, Report
 
 PAIR_RATIO = 85
 _FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
@@ -69,24 +69,44 @@ def load_labels(case: Path) -> dict:  # type: ignore[type-arg]
     raise InputError(f"{case}: no expected.json or truth.json")
 
 
+def report_release_text(quote: QuoteFinding) -> list[str]:
+    """The text of each part of an interrupted quotation: `text` joins them with single spaces, in order."""
+    texts, rest = [], quote.text
+    for part in quote.parts:
+        length = part.end - part.start
+        texts.append(rest[:length])
+        rest = rest[length + 1 :]
+    return texts
+
+
 def score_report(name: str, labels: dict, report: Report) -> CaseScore:  # type: ignore[type-arg]
     score = CaseScore(name=name)
-    predicted = [(q.text, q.verdict) for q in report.quotes]
+    # An interrupted quotation (‘…,’ she said. ‘…’) is one quotation of several parts; a label may name it
+    # whole or one part at a time, so each part is a candidate too, and a quotation counts as used once any
+    # label takes it.
+    candidates = [(i, q.text) for i, q in enumerate(report.quotes)]
+    for i, q in enumerate(report.quotes):
+        if len(q.parts) > 1:
+            release = report_release_text(q)
+            candidates.extend((i, part) for part in release)
     used: set[int] = set()
+    taken: set[tuple[int, str]] = set()
     for label in labels.get("quotes", []):
         score.labelled += 1
         target = _norm(label["text"])
-        best, best_i = 0.0, None
-        for i, (text, _) in enumerate(predicted):
-            if i in used:
+        best, best_pick = 0.0, None
+        for i, text in candidates:
+            whole = text == report.quotes[i].text
+            if (whole and i in used) or (i, text) in taken:
                 continue
             ratio = fuzz.ratio(target, _norm(text))
             if ratio > best:
-                best, best_i = ratio, i
+                best, best_pick = ratio, (i, text)
         got = None
-        if best_i is not None and best >= PAIR_RATIO:
-            used.add(best_i)
-            got = predicted[best_i][1]
+        if best_pick is not None and best >= PAIR_RATIO:
+            used.add(best_pick[0])
+            taken.add(best_pick)
+            got = report.quotes[best_pick[0]].verdict
             score.found += 1
         accepted = [label["verdict"], *label.get("also_ok", [])]
         if got in accepted:
@@ -106,7 +126,7 @@ def score_report(name: str, labels: dict, report: Report) -> CaseScore:  # type:
             score.fn += 1
         elif flagged and not either:
             score.fp += 1
-    score.extra = len(predicted) - len(used)
+    score.extra = len(report.quotes) - len(used)
     for label in labels.get("claims", []):
         score.claims_labelled += 1
         target = _norm(label["text"])

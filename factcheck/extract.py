@@ -367,7 +367,7 @@ def attribute(doc: LoadedDocument, quotes: list[Quote], settings: Settings, sour
         else:
             tail = text[quote.end + 1 : _next_quote_start(quotes, quote, para.end)]
         tail = re.split(r"(?<=[.!?])\s|[\u201c\u2018\"]", tail, maxsplit=1)[0]
-        frame, name = _frame(lead, tail, verbs)
+        frame, name = _frame(lead, tail, verbs, quote.text.rstrip().endswith(","))
         owner = OWNER.search(lead)
         is_term = _kind(quote, text, grades) == "term" and quote.text.strip().lower() not in grades
         if is_term and re.search(r"\b(?:its|our|their)\s*$", lead, re.IGNORECASE):
@@ -434,8 +434,12 @@ def _next_quote_start(quotes: list[Quote], quote: Quote, limit: int) -> int:
     return limit
 
 
-def _frame(lead: str, tail: str, verbs: re.Pattern[str]) -> tuple[str, str]:
-    """(frame, speaker name) from the words before and after a quotation."""
+def _frame(lead: str, tail: str, verbs: re.Pattern[str], ends_with_comma: bool = False) -> tuple[str, str]:
+    """(frame, speaker name) from the words before and after a quotation. An attribution straight after a
+    quotation that ends in a comma (‘…,’ a Moody's analyst said) names its speaker, whatever the lead says."""
+    after = _tail_attribution(tail, verbs)
+    if after and ends_with_comma:
+        return after
     matches = list(verbs.finditer(lead))
     if matches:
         verb = matches[-1]
@@ -453,16 +457,11 @@ def _frame(lead: str, tail: str, verbs: re.Pattern[str]) -> tuple[str, str]:
             name = ""  # '…, stating that': the sentence's subject speaks; found from the aliases around it
         else:
             name = _subject(lead[: verb.start()])
+        if not name.strip() and after:
+            return after
         return lead.strip(), _clean_name(name)
-    after = tail.strip()
-    m = re.match(
-        r"^[,\s\u2014-]*(?:(?:" + verbs.pattern + r")\s+([^,.;!?]{1,100})|([^,.;!?\u201c\u2018\"]{1,80}?)\s+(?:" + verbs.pattern + r"))(?=[\s,.;:!?]|$)",
-        after,
-        re.IGNORECASE,
-    )
-    if m:
-        name = m.group(1) if m.group(1) else m.group(2)
-        return after[: m.end()].strip(" ,"), _clean_name(name or "")
+    if after:
+        return after
     stripped = lead.strip()
     if stripped.endswith(":"):
         raw_lead_in = re.split(r"[.;!?]\s+", stripped[:-1])[-1].strip()
@@ -470,6 +469,20 @@ def _frame(lead: str, tail: str, verbs: re.Pattern[str]) -> tuple[str, str]:
         if lead_in and not TOPIC_LEAD.match(raw_lead_in) and len(lead_in.split()) <= 12:
             return stripped, _clean_name(re.split(r"\s+on\s+|\s+about\s+", lead_in)[0])
     return stripped, ""
+
+
+def _tail_attribution(tail: str, verbs: re.Pattern[str]) -> tuple[str, str] | None:
+    """‘…,’ said the chief executive / ‘…,’ a Moody's analyst said in the report: (frame, name)."""
+    after = tail.strip()
+    m = re.match(
+        r"^[,\s\u2014-]*(?:(?:" + verbs.pattern + r")\s+([^,.;!?]{1,100})|([^,.;!?\u201c\u2018\"]{1,80}?)\s+(?:" + verbs.pattern + r"))(?=[\s,.;:!?]|$)",
+        after,
+        re.IGNORECASE,
+    )
+    if not m:
+        return None
+    name = m.group(1) if m.group(1) else m.group(2)
+    return after[: m.end()].strip(" ,"), _clean_name(name or "")
 
 
 ADVERBIAL_WORDS = (

@@ -1,0 +1,66 @@
+"""Whether two runs of words say the same thing in other forms: tense, number, a pronoun changed to fit the
+release's sentence, British or American spelling, a typo, an article dropped or added."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from factcheck.qualify import stem
+
+WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?|\d+(?:[.,]\d+)*%?")
+ARTICLES = frozenset({"a", "an", "the"})
+PRONOUNS = frozenset(
+    "it its they their them theirs he him his she her hers we our us ours you your yours this these that those".split()
+)
+AUXILIARIES = frozenset("is are was were be been being has have had do does did will would shall".split())
+# British and American spellings of one word reduce to one form (organisation/organization, centre/center,
+# colour/color, programme/program, analyse/analyze, travelled/traveled).
+SPELLING_RULES = (
+    (re.compile(r"is(e|es|ed|ing|ation|ations)$"), r"iz\1"),
+    (re.compile(r"ys(e|es|ed|ing)$"), r"yz\1"),
+    (re.compile(r"our(s|ed|ing|ite|ful|able)?$"), r"or\1"),
+    (re.compile(r"([^aeiou])re(s|d)?$"), r"\1er\2"),
+    (re.compile(r"ogue(s)?$"), r"og\1"),
+    (re.compile(r"mme(s)?$"), r"m\1"),
+    (re.compile(r"ll(ed|ing|er|ers)$"), r"l\1"),
+    (re.compile(r"ae"), "e"),
+    (re.compile(r"oe"), "e"),
+)
+MIN_TYPO_LENGTH = 6  # shorter words are too often other words one letter apart ('form', 'from')
+
+
+@lru_cache(maxsize=65536)
+def american(word: str) -> str:
+    word = word.lower()
+    for pattern, replacement in SPELLING_RULES:
+        word = pattern.sub(replacement, word)
+    return word
+
+
+def words(text: str) -> list[str]:
+    return [w.lower().replace("\u2019", "'") for w in WORD.findall(text)]
+
+
+def same_word(a: str, b: str, typo_ratio: float) -> bool:
+    """One word in two forms: the same stem, the same word spelt the British or American way, a typo of a
+    long word, or one pronoun for another."""
+    if a == b or stem(a) == stem(b) or american(a) == american(b) or stem(american(a)) == stem(american(b)):
+        return True
+    if a in PRONOUNS and b in PRONOUNS:
+        return True
+    if a[:1].isdigit() or b[:1].isdigit():
+        return False
+    return min(len(a), len(b)) >= MIN_TYPO_LENGTH and fuzz.ratio(a, b) >= typo_ratio
+
+
+def same_words_in_other_forms(said: str, written: str, typo_ratio: float) -> bool:
+    """The release's words are the source's in other forms, word for word in order once articles and
+    auxiliary verbs are set aside ('help them find homes' / 'help them find a home'; 'have made' / 'made')."""
+    a = [w for w in words(said) if w not in ARTICLES and w not in AUXILIARIES]
+    b = [w for w in words(written) if w not in ARTICLES and w not in AUXILIARIES]
+    if not a or len(a) != len(b):
+        return False
+    return all(same_word(x, y, typo_ratio) for x, y in zip(a, b))
