@@ -24,8 +24,22 @@ CUT_CONTRAST_OPENING = re.compile(
     r"|other than|save for|notwithstanding|only)\b",
     re.IGNORECASE,
 )
+# A sentence opening like this contrasts with the one before it.
+LINKING_CONTRAST = re.compile(
+    r"(?:however|but|yet|nevertheless|nonetheless|that said|even so|in contrast|on the other hand|conversely"
+    r"|although|though|despite this|despite these)\b",
+    re.IGNORECASE,
+)
+# A word opening a sentence that links it to the one before rather than qualifying what follows.
+LINKING_OPENING = re.compile(
+    r"^(?:however|but|yet|and|also|moreover|furthermore|nevertheless|nonetheless|in addition|additionally|equally|"
+    r"similarly|likewise|indeed|overall|in summary|in conclusion|finally|first|second|third)\b,?\s*",
+    re.IGNORECASE,
+)
+# Where the clause a quotation continues begins, looking back from it.
+LEAD_CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s|\s(?:and|or|but|while|whereas|which|because|since|that)\s", re.IGNORECASE)
 # Where the clause a quotation belongs to ends: a comma or stronger stop (a comma before 'and' or 'which' too).
-CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s")
+CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s|\s(?:and|or|while|whereas|which|because|since)\s(?!all\b|most\b|some\b)", re.IGNORECASE)
 MAX_RESHAPED_WORDS = 2  # a quoted word or two the source uses in another form is flagged low, not high
 MIN_RESHAPED_LENGTH = 5  # shorter words share their starts with too many others
 VERDICT_PRIORITY = ["altered", "elided", "truncated", "context_omitted", "not_in_source", "minor_edit", "verbatim"]
@@ -50,13 +64,40 @@ def _cue_list(cues: list[Cue]) -> str:
     return ", ".join(_quoted(c.phrase) for c in cues[:3])
 
 
+RELEASE_CONTEXT_WORDS = 15  # how far either side of a quotation the release may carry words it cut from it
+SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z\u2018\u201c'\"])|\n\s*\n")
+
+
+def release_before(release_text: str, quote: Quote) -> str:
+    """The release's own words just before a quotation, in its sentence."""
+    opening = max(0, quote.start - 1)
+    lead = release_text[max(0, opening - 400) : opening]
+    lead = SENTENCE_END.split(lead)[-1]
+    return " ".join(lead.split()[-RELEASE_CONTEXT_WORDS:])
+
+
+def release_after(release_text: str, quote: Quote) -> str:
+    """The release's own words just after a quotation, in its sentence."""
+    tail = release_text[quote.end + 1 : quote.end + 400]
+    tail = SENTENCE_END.split(tail)[0]
+    return " ".join(tail.split()[:RELEASE_CONTEXT_WORDS])
+
+
+def _not_carried(cues: list[Cue], release_words: str) -> list[Cue]:
+    """The cues the release does not carry itself beside the quotation: 'the Bureau said that Sandy did not
+    “substantively impact …”' keeps the source's 'did not' outside the marks."""
+    if not cues or not release_words:
+        return cues
+    said = " " + " ".join(re.findall(r"[\w'\u2019-]+", release_words.lower())) + " "
+    return [c for c in cues if f" {c.phrase.lower()} " not in said]
+
+
 class Assessor:
     def __init__(self, source: LoadedDocument, settings: Settings) -> None:
         self.source = source
         self.settings = settings
         self.q = Qualifier(settings.lexicon)
         self.topics = Topics([source.text[s.start : s.end] for s in source.sentences])
-        self.release_text = ""
         self._source_words: list[str] | None = None
 
     def assess(self, quote: Quote, alignment: Alignment | None, release: LoadedDocument) -> QuoteFinding:
@@ -64,7 +105,6 @@ class Assessor:
             text=quote.text, start=quote.start, end=quote.end, parts=quote.parts, kind=quote.kind,
             speaker=quote.speaker, speaker_name=quote.speaker_name, frame=quote.frame, unclosed=quote.unclosed,
         )
-        self.release_text = release.text
         if quote.speaker == "other":
             who = quote.speaker_name or "another speaker"
             return QuoteFinding(
@@ -74,10 +114,10 @@ class Assessor:
             )
         if alignment is None or not alignment.found:
             return self._not_found(quote, alignment, base)
-        problems = self._edit_problems(alignment) + self._truncation(alignment)
+        problems = self._edit_problems(alignment, release.text) + self._truncation(alignment, quote, release.text)
         context: list[ContextNote] = []
         if not any(p.verdict in ("altered", "elided", "truncated") for p in problems):
-            context = self._context(quote, alignment)
+            context = self._context(quote, alignment, release)
             if context:
                 note = context[0]
                 what = describe([Cue(c.split(":")[0], c.split(":")[1]) for c in note.cues])
@@ -110,6 +150,15 @@ class Assessor:
                 explanation=(
                     f"The source does not say these words; the nearest passage, {_quoted(source_text)}, says something "
                     f"similar in other words, so the quotation marks present a paraphrase as the source's words."
+                ),
+            )
+        if not quote.credited:
+            return QuoteFinding(
+                **{**base, "speaker": "other"}, verdict="other_speaker", severity="none", score=alignment.score if alignment else 0.0,
+                source_start=-1, source_end=-1, source_text="", omitted=[], edits=[],
+                explanation=(
+                    "These words are not in the source, and the release does not credit them to it by name, so they "
+                    "are taken as someone else's and not checked."
                 ),
             )
         severity = "low" if quote.kind == "term" else "high"
@@ -148,11 +197,11 @@ class Assessor:
             found.append(min(related, key=lambda w: (abs(len(w) - len(word)), w)))
         return found
 
-    def _edit_problems(self, alignment: Alignment) -> list[Problem]:
+    def _edit_problems(self, alignment: Alignment, release_text: str) -> list[Problem]:
         problems: list[Problem] = []
         moved = [op for op in alignment.ops if op.moved and op.kind == "equal"]
         if moved:
-            problems.append(self._stitched(moved, alignment))
+            problems.append(self._stitched(moved, alignment, release_text))
         for op in alignment.ops:
             if op.kind == "equal" or (op.moved and op.kind == "insert"):
                 continue
@@ -166,7 +215,7 @@ class Assessor:
             problems.append(Problem("minor_edit", "none", "a change of capital letters"))
         return problems
 
-    def _stitched(self, moved: list[EditOp], alignment: Alignment) -> Problem:
+    def _stitched(self, moved: list[EditOp], alignment: Alignment, release_text: str) -> Problem:
         """Part of the quotation comes from elsewhere in the source: joined on silently, put in a different
         order, or joined after an ellipsis (a minor edit when the order is the source's)."""
         pieces = [op for op in alignment.ops if op.kind == "equal"]
@@ -176,7 +225,7 @@ class Assessor:
                 continue
             if after.source_start < before.source_end:
                 reordered.append(after)
-            elif not ELLIPSIS_JOIN.search(self._release_gap(before, after)):
+            elif not ELLIPSIS_JOIN.search(release_text[before.quote_end : after.quote_start]):
                 silent.append(after)
         if not silent and not reordered:
             return Problem("minor_edit", "none", f"an ellipsis joining {_quoted(moved[0].source_text, 50)} from further on")
@@ -191,9 +240,6 @@ class Assessor:
             f"The quotation joins {_quoted(silent[0].source_text)}, from another part of the source, without marking "
             "the join, so separate passages read as one.",
         )
-
-    def _release_gap(self, before: EditOp, after: EditOp) -> str:
-        return self.release_text[before.quote_end : after.quote_start] if self.release_text else ""
 
     def _deletion(self, op: EditOp) -> Problem:
         omitted = op.source_text
@@ -283,13 +329,13 @@ class Assessor:
         last = self.source.sentence_at(max(alignment.source_start, alignment.source_end - 1))
         return first, last
 
-    def _truncation(self, alignment: Alignment) -> list[Problem]:
+    def _truncation(self, alignment: Alignment, quote: Quote, release_text: str) -> list[Problem]:
         first, last = self._sentence_bounds(alignment)
         text = self.source.text
         quoted = text[alignment.source_start : alignment.source_end]
         problems = []
         after = text[alignment.source_end : self.source.sentences[last].end].strip()
-        after_cues = self._cut_qualifiers(after, quoted)
+        after_cues = _not_carried(self._cut_qualifiers(after, quoted), release_after(release_text, quote))
         if after_cues:
             problems.append(
                 Problem(
@@ -299,14 +345,8 @@ class Assessor:
                 )
             )
         before = text[self.source.sentences[first].start : alignment.source_start].strip()
-        if before.endswith(":"):  # 'Overall effectiveness: Requires improvement': a label, not a clause of the finding
-            return problems
-        opening_clause = len(before.split()) >= 3  # 'Although losses are recognised, …' qualifies; a bare 'However,' links back
-        before_cues = self.q.cues(before, ("negation", "limiting", "soft", "hedge") + (("contrast",) if opening_clause else ()))
-        concession = CONCESSIVE_OPENING.match(before) if opening_clause else None
-        if concession:
-            before_cues.append(Cue("contrast", concession.group().lower()))
-        if before_cues and any(ch.isalnum() for ch in before):
+        before_cues = _not_carried(self._lead_qualifiers(before), release_before(release_text, quote))
+        if before_cues:
             problems.append(
                 Problem(
                     "truncated", "high" if any(c.category == "negation" for c in before_cues) else "medium",
@@ -315,6 +355,21 @@ class Assessor:
                 )
             )
         return problems
+
+    def _lead_qualifiers(self, before: str) -> list[Cue]:
+        """Cues in the words cut from the start of a sentence that qualify the quoted part: a concessive opening
+        ('Although losses are recognised, …') or a limit, hedge or negation in the clause the quotation continues
+        ('Most children …', 'did not …'). A linking word opening the sentence ('However, …') points back to the
+        sentence before, and a label before a colon ('Overall effectiveness: …') is not a clause."""
+        if before.endswith(":") or not any(ch.isalnum() for ch in before):
+            return []
+        unlinked = LINKING_OPENING.sub("", before, count=1)
+        concession = CONCESSIVE_OPENING.match(unlinked)
+        if concession and len(unlinked.split()) >= 3:
+            return [Cue("contrast", concession.group().lower())]
+        breaks = list(LEAD_CLAUSE_BREAK.finditer(unlinked))
+        same_clause = unlinked[breaks[-1].end() :] if breaks else unlinked
+        return self.q.cues(same_clause, ("negation", "limiting", "soft", "hedge"))
 
     def _cut_qualifiers(self, after: str, quoted: str) -> list[Cue]:
         """Cues in the words cut from the end of a sentence that change what the quoted part says: a clause that
@@ -336,39 +391,64 @@ class Assessor:
     def _critical(self, text: str) -> bool:
         return bool(self.q.cues(text, ("criticism", "negation")))
 
-    def _context(self, quote: Quote, alignment: Alignment) -> list[ContextNote]:
-        """Neighbouring sentences of the same paragraph that limit, contrast with or negate the quotation."""
+    def _context(self, quote: Quote, alignment: Alignment, release: LoadedDocument) -> list[ContextNote]:
+        """Neighbouring sentences of the same paragraph that limit, contrast with or negate the very claim the
+        release makes with the quotation, and that the release does not report itself.
+
+        A neighbour after the quotation qualifies it when it opens with a contrast ('However, …') or carries a
+        limit, negation or criticism; one before it, only when it criticises or negates and the quoted sentence
+        answers it ('However, the service is improving'). Against a quotation that is itself critical, only a
+        contrast counts: a second criticism beside a first does not soften or reverse it."""
         cfg = self.settings.assess
         first, last = self._sentence_bounds(alignment)
         sentences = self.source.sentences
         paragraph = sentences[first].paragraph
         notes: list[ContextNote] = []
-        candidates = [(i, last + 1 - i) for i in range(last + 1, last + 1 + cfg.context_window)]
-        candidates += [(i, i - first + 1) for i in range(first - 1, first - 1 - cfg.context_window, -1)]
+        candidates = list(range(last + 1, last + 1 + cfg.context_window))
+        candidates += list(range(first - 1, first - 1 - cfg.context_window, -1))
         quoted = quote.text
-        for index, _ in candidates:
+        critical_quote = self._critical(quoted)
+        quoted_sentence = self.source.text[sentences[first].start : sentences[first].end]
+        answers_before = bool(LINKING_CONTRAST.match(quoted_sentence.lstrip(" \"'\u201c\u2018")))
+        for index in candidates:
             if not 0 <= index < len(sentences) or sentences[index].paragraph != paragraph:
                 continue
-            distance = abs(index - (last if index > last else first))
+            after = index > last
+            distance = abs(index - (last if after else first))
             sentence = sentences[index]
             text = self.source.text[sentence.start : sentence.end]
             cues = self.q.cues(text, CONTEXT_CATEGORIES)
-            if not cues:
+            opens_with_contrast = after and distance == 1 and bool(LINKING_CONTRAST.match(text.lstrip(" \"'\u201c\u2018")))
+            if critical_quote:
+                counted = cues if opens_with_contrast else []
+            elif after:
+                counted = cues
+            else:
+                counted = [c for c in cues if c.category in ("negation", "criticism")] if answers_before else []
+            if not counted:
                 continue
             decay = cfg.context_decay[min(distance, len(cfg.context_decay)) - 1]
             topic = self.topics.similarity(quoted, text) * decay
-            opens_with_contrast = index == last + 1 and any(
-                c.category == "contrast" and text.lower().lstrip().startswith(c.phrase) for c in cues
-            )
-            if topic >= cfg.context_min_topic or (opens_with_contrast and topic > 0):
-                notes.append(
-                    ContextNote(
-                        source_start=sentence.start, source_end=sentence.end, text=text,
-                        cues=[f"{c.category}:{c.phrase}" for c in cues], topic=round(topic, 3),
-                    )
+            if not (topic >= cfg.context_min_topic or (opens_with_contrast and topic > 0)):
+                continue
+            if self._reported_by(text, release):
+                continue
+            notes.append(
+                ContextNote(
+                    source_start=sentence.start, source_end=sentence.end, text=text,
+                    cues=[f"{c.category}:{c.phrase}" for c in counted], topic=round(topic, 3),
                 )
+            )
         notes.sort(key=lambda n: -n.topic)
         return notes
+
+    def _reported_by(self, text: str, release: LoadedDocument) -> bool:
+        """The release reports this sentence itself, in a paragraph of its own words or quotes: most of its
+        content words (weighted by rarity) are in one release paragraph."""
+        threshold = self.settings.assess.context_reported_coverage
+        return any(
+            self.topics.coverage(text, release.text[p.start : p.end]) >= threshold for p in release.paragraphs
+        )
 
     def _decide(self, problems: list[Problem], alignment: Alignment) -> tuple[str, str, str, list[str]]:
         flagged = [p for p in problems if p.verdict != "minor_edit"]

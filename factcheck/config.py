@@ -54,6 +54,7 @@ class AssessSettings(_Strict):
     context_decay: list[float] = [1.0, 0.75]
     paraphrase_similarity: float = 0.72
     max_edge_function_words: int = 2
+    context_reported_coverage: float = Field(default=0.6, ge=0, le=1)
 
 
 class Lexicon(_Strict):

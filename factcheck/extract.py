@@ -380,14 +380,15 @@ def attribute(doc: LoadedDocument, quotes: list[Quote], settings: Settings, sour
             name = reporting.group(1)
         first = name.split()[0].lower().strip(",:") if name else ""
         speaker = "source"
+        credited = bool(name)
         if quote.continued and not name and previous is not None:
-            speaker, name, frame = previous.speaker, previous.speaker_name, previous.frame
+            speaker, name, frame, credited = previous.speaker, previous.speaker_name, previous.frame, previous.credited
         elif name and (aliases.search(name.split(",")[0]) or reporting):
             speaker = "source"
         elif first in CARRY_PRONOUNS:
             near = previous is not None and previous.paragraph >= quote.paragraph - 1
             if near and previous is not None:
-                speaker, name = previous.speaker, previous.speaker_name
+                speaker, name, credited = previous.speaker, previous.speaker_name, previous.credited
             else:
                 before = text[max(0, para.start - 400) : opening]
                 alias = list(aliases.finditer(before))
@@ -397,19 +398,23 @@ def attribute(doc: LoadedDocument, quotes: list[Quote], settings: Settings, sour
             speaker = "other"
         else:
             heading = _governing_heading(doc, quote.paragraph, verbs, aliases) or ""
+            credited = bool(heading)
             alias = aliases.search(lead) or aliases.search(tail) or aliases.search(sentence) or aliases.search(heading)
             follows_previous = previous is not None and (
                 same_paragraph or (previous.paragraph == quote.paragraph - 1 and _starts_paragraph(doc, quote))
             )
             if previous is not None and follows_previous and not (alias and alias.group() in lead + tail):
-                speaker, name = previous.speaker, previous.speaker_name
+                speaker, name, credited = previous.speaker, previous.speaker_name, previous.credited
                 frame = frame or previous.frame
             elif alias:
                 speaker, name = "source", alias.group()
                 frame = frame or heading
             elif _kind(quote, text, grades) == "term" and quote.text.strip().lower() not in grades:
                 speaker = "other"  # a phrase in scare quotes that nobody is credited with
-        update = {"speaker": speaker, "speaker_name": name.strip(" ,:"), "frame": frame.strip(), "kind": _kind(quote, text, grades)}
+        update = {
+            "speaker": speaker, "speaker_name": name.strip(" ,:"), "frame": frame.strip(), "kind": _kind(quote, text, grades),
+            "credited": credited,
+        }
         quote = quote.model_copy(update=update)
         result.append(quote)
         previous = quote
@@ -462,6 +467,9 @@ def _frame(lead: str, tail: str, verbs: re.Pattern[str], ends_with_comma: bool =
         return lead.strip(), _clean_name(name)
     if after:
         return after
+    closing = _closing_attribution(tail, verbs)
+    if closing:
+        return closing
     stripped = lead.strip()
     if stripped.endswith(":"):
         raw_lead_in = re.split(r"[.;!?]\s+", stripped[:-1])[-1].strip()
@@ -469,6 +477,21 @@ def _frame(lead: str, tail: str, verbs: re.Pattern[str], ends_with_comma: bool =
         if lead_in and not TOPIC_LEAD.match(raw_lead_in) and len(lead_in.split()) <= 12:
             return stripped, _clean_name(re.split(r"\s+on\s+|\s+about\s+", lead_in)[0])
     return stripped, ""
+
+
+def _closing_attribution(tail: str, verbs: re.Pattern[str]) -> tuple[str, str] | None:
+    """An attribution that closes the quotation's sentence credits the whole sentence: ‘… could be “protective”
+    of clinical skills, say the authors.’ (frame, name)."""
+    m = re.search(
+        r",\s*(?:(?:" + verbs.pattern + r")\s+([^,.;!?\u201c\u2018\"]{1,60})|([^,.;!?\u201c\u2018\"]{1,60}?)\s+(?:" + verbs.pattern
+        + r"))\s*[.!?]\s*$",
+        tail.strip(),
+        re.IGNORECASE,
+    )
+    if not m:
+        return None
+    name = m.group(1) if m.group(1) else m.group(2)
+    return m.group().strip(" ,."), _clean_name(name or "")
 
 
 def _tail_attribution(tail: str, verbs: re.Pattern[str]) -> tuple[str, str] | None:

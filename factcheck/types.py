@@ -67,6 +67,11 @@ class Quote(_Data):
     paragraph: int = 0
     unclosed: bool = False
     continued: bool = Field(default=False, description="a paragraph of a multi-paragraph quotation after the first")
+    credited: bool = Field(
+        default=False,
+        description="the release names its speaker: the subject of a speech verb, 'according to', a lead-in, a "
+        "heading, or a pronoun carried back to one; not just a name somewhere in the sentence",
+    )
 
 
 class EditOp(_Data):
