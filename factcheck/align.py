@@ -16,6 +16,8 @@ from rapidfuzz.distance import Levenshtein
 
 from factcheck.config import Settings
 from factcheck.documents import LoadedDocument, TextView
+from factcheck.qualify import stem
+from factcheck.wordforms import MIN_TYPO_LENGTH, american
 from factcheck.types import Alignment, EditOp, Quote
 
 STRENGTH_WORDS = frozenset(
@@ -26,6 +28,10 @@ SUBSTITUTION_WORDS = 3  # words changed in place, on both sides, that count as a
 MAX_SEED_HITS = 64  # an n-gram found more often than this seeds nothing (too common to place a quotation)
 ELLIPSIS = re.compile(r"\u2026|\.\s?\.\s?\.")
 BRACKETED = re.compile(r"\[[^\[\]]*\]")
+
+
+def form_key(word: str) -> str:
+    return stem(american(word))
 
 
 class SourceIndex:
@@ -42,6 +48,29 @@ class SourceIndex:
         self.unigrams: dict[str, list[int]] = defaultdict(list)
         for i, w in enumerate(words):
             self.unigrams[w].append(i)
+        self._forms: dict[str, str] | None = None
+        self._long_words: list[str] = []
+
+    def source_form(self, word: str, typo_ratio: float) -> str:
+        """The source's own word for a quotation word the source never uses: the same word in another form
+        (tense, number, British or American spelling) or, for a long word, a typo of it; else the word itself."""
+        if word in self.unigrams or not word.isalpha():
+            return word
+        if self._forms is None:
+            self._forms = {}
+            for w in self.unigrams:
+                self._forms.setdefault(form_key(w), w)
+            self._long_words = sorted(w for w in self.unigrams if len(w) >= MIN_TYPO_LENGTH and w.isalpha())
+        same = self._forms.get(form_key(word))
+        if same is not None:
+            return same
+        if len(word) < MIN_TYPO_LENGTH:
+            return word
+        from rapidfuzz import fuzz, process
+
+        candidates = [w for w in self._long_words if abs(len(w) - len(word)) <= 2]
+        best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=typo_ratio)
+        return best[0] if best else word
 
     def positions(self, gram: tuple[str, ...]) -> list[int]:
         if len(gram) == self.k:
@@ -231,6 +260,8 @@ def align(quote: Quote, release: LoadedDocument, index: SourceIndex, settings: S
     qw = quote_words(release, quote)
     if not qw.words:
         return Alignment(found=False, score=0.0)
+    written = list(qw.words)
+    qw.words = [index.source_form(w, settings.align.fuzzy_word_ratio) for w in written]
     seeds = _seed_runs(qw, index)
     chain = _chain(seeds, qw, settings)
     if chain and sum(r.n for r in chain) < len(qw.words):
@@ -252,6 +283,7 @@ def align(quote: Quote, release: LoadedDocument, index: SourceIndex, settings: S
         raw.extend(_edge_ops(qw, last.q_end, len(qw.words), last.s_end, view, False, function_words))
     raw = _fuzzy_equal(raw, qw, view, settings)
     raw, moved = _place_elsewhere(raw, qw, index, settings)
+    raw, moved = _split_reshaped(raw, moved, written, index.view.words)
     matched = sum(1 for kind, qa, qb, *_ in raw if kind == "equal" for i in range(qa, qb) if not qw.bracketed[i])
     score = 100.0 * matched / len(counted)
     ops = [
@@ -379,6 +411,32 @@ def _same_sentence(view: TextView, sa: int, sb: int, leading: bool) -> bool:
     gaps = range(first, last - 1) if leading else range(first - 1, last - 1)
     source = view.original
     return not any(re.search(r"[.!?:;]", source[ends[i] : starts[i + 1]]) for i in gaps)
+
+
+def _split_reshaped(
+    raw: list[tuple[str, int, int, int, int]], moved: set[int], written: list[str], source_words: list[str]
+) -> tuple[list[tuple[str, int, int, int, int]], set[int]]:
+    """Words aligned through their source form ('planned' to the source's 'plan') are a one-word replace
+    inside their run, so the assessment sees the change."""
+    out: list[tuple[str, int, int, int, int]] = []
+    out_moved: set[int] = set()
+    for n, (kind, qa, qb, sa, sb) in enumerate(raw):
+        pieces = [(kind, qa, qb, sa, sb)]
+        if kind == "equal" and any(written[qa + i] != source_words[sa + i] for i in range(qb - qa)):
+            pieces, start = [], 0
+            for i in range(qb - qa + 1):
+                differs = i < qb - qa and written[qa + i] != source_words[sa + i]
+                if i == qb - qa or differs:
+                    if i > start:
+                        pieces.append(("equal", qa + start, qa + i, sa + start, sa + i))
+                    if differs:
+                        pieces.append(("replace", qa + i, qa + i + 1, sa + i, sa + i + 1))
+                    start = i + 1
+        for piece in pieces:
+            if n in moved:
+                out_moved.add(len(out))
+            out.append(piece)
+    return out, out_moved
 
 
 def _fuzzy_equal(raw: list[tuple[str, int, int, int, int]], qw: QuoteWords, view: TextView, settings: Settings) -> list[tuple[str, int, int, int, int]]:

@@ -116,7 +116,8 @@ class Assessor:
             return self._not_found(quote, alignment, base)
         problems = self._edit_problems(alignment, release.text) + self._truncation(alignment, quote, release.text)
         context: list[ContextNote] = []
-        if not any(p.verdict in ("altered", "elided", "truncated") for p in problems):
+        long_enough = len(quote.text.split()) >= self.settings.assess.context_min_words
+        if long_enough and not any(p.verdict in ("altered", "elided", "truncated") for p in problems):
             context = self._context(quote, alignment, release)
             if context:
                 note = context[0]

@@ -55,6 +55,7 @@ class AssessSettings(_Strict):
     paraphrase_similarity: float = 0.72
     max_edge_function_words: int = 2
     context_reported_coverage: float = Field(default=0.6, ge=0, le=1)
+    context_min_words: int = Field(default=5, ge=1)
 
 
 class Lexicon(_Strict):

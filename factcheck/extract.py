@@ -531,6 +531,9 @@ def _subject(before: str) -> str:
     if relative:  # 'singled out by inspectors, who said' → inspectors
         return relative.group(1)
     before = re.sub(r",\s*(?:which|who|whose)\b(?:[^,]|,(?=\d))*,", "", before)  # The study, which surveyed 3,000 people, found
+    unrelated = re.sub(r"\s+(?:who|which)\s+[^,.;!?]*$", "", before)  # Professor Baker, from …, who led the study explained
+    if unrelated.strip() and unrelated != before:
+        before = unrelated
     clause = re.split(r"[.;!?]\s+|\s(?:and|as well as|while|whereas|but|who|which)\s*(?=[a-z]|$)|,\s(?=who\b|which\b)", before)[-1]
     return _strip_adverbial(clause)
 

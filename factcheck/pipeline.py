@@ -178,7 +178,12 @@ def check(
     # A name the release credits with words the source does contain is, in this release, the source's name
     # ('OIG found …'): its other quotations are checked too, not set aside as someone else's.
     sourced = [_words_of_the_source(q, best[1], settings) for q, best in zip(quotes, best_matches)]
-    confirmed = {key for q, found in zip(quotes, sourced) if found for key in _speaker_keys(q.speaker_name)}
+    confirmed = {
+        key
+        for q, found in zip(quotes, sourced)
+        if found and len(q.text.split()) >= settings.align.reattribute_min_words
+        for key in _speaker_keys(q.speaker_name)
+    }
     chosen: list[tuple[PreparedSource, Alignment] | None] = []
     for number, (quote, best, found) in enumerate(zip(quotes, best_matches, sourced)):
         if quote.speaker == "other":
@@ -259,12 +264,14 @@ def _speaker_keys(name: str) -> set[str]:
 
 def _words_of_the_source(quote: Quote, alignment: Alignment, settings: Settings) -> bool:
     """A quotation credited to someone else that the source nonetheless contains, nearly word for word, is the
-    source's: the release is naming the source's author or publisher (‘OIG found …’, ‘HMI Jane Smith wrote …’)."""
-    return (
-        alignment.found
-        and alignment.score >= settings.align.reattribute_min_score
-        and len(quote.text.split()) >= settings.align.reattribute_min_words
-    )
+    source's: the release is naming the source's author or publisher (‘OIG found …’, ‘HMI Jane Smith wrote …’).
+    A shorter one counts only when the source has every word of it in order: a term or a phrase taken from it
+    (‘broadly unaffected’), though a person is named nearby."""
+    if not alignment.found:
+        return False
+    if len(quote.text.split()) >= settings.align.reattribute_min_words:
+        return alignment.score >= settings.align.reattribute_min_score
+    return alignment.score >= 100 and all(op.kind == "equal" for op in alignment.ops)
 
 
 def _claims(

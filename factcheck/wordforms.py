@@ -44,12 +44,19 @@ def words(text: str) -> list[str]:
     return [w.lower().replace("\u2019", "'") for w in WORD.findall(text)]
 
 
+# What a contraction's tail stands for, as the word tokenizer leaves it ('I’m' → 'i', 'm').
+CONTRACTIONS = {"m": {"am"}, "s": {"is", "has"}, "re": {"are"}, "ve": {"have"}, "ll": {"will", "shall"},
+                "d": {"would", "had"}, "t": {"not"}, "nt": {"not"}}
+
+
 def same_word(a: str, b: str, typo_ratio: float) -> bool:
     """One word in two forms: the same stem, the same word spelt the British or American way, a typo of a
     long word, or one pronoun for another."""
     if a == b or stem(a) == stem(b) or american(a) == american(b) or stem(american(a)) == stem(american(b)):
         return True
     if a in PRONOUNS and b in PRONOUNS:
+        return True
+    if b in CONTRACTIONS.get(a, ()) or a in CONTRACTIONS.get(b, ()):
         return True
     if a[:1].isdigit() or b[:1].isdigit():
         return False
@@ -59,8 +66,22 @@ def same_word(a: str, b: str, typo_ratio: float) -> bool:
 def same_words_in_other_forms(said: str, written: str, typo_ratio: float) -> bool:
     """The release's words are the source's in other forms, word for word in order once articles and
     auxiliary verbs are set aside ('help them find homes' / 'help them find a home'; 'have made' / 'made')."""
-    a = [w for w in words(said) if w not in ARTICLES and w not in AUXILIARIES]
-    b = [w for w in words(written) if w not in ARTICLES and w not in AUXILIARIES]
+    a = [w for w in _expanded(words(said)) if w not in ARTICLES and w not in AUXILIARIES]
+    b = [w for w in _expanded(words(written)) if w not in ARTICLES and w not in AUXILIARIES]
     if not a or len(a) != len(b):
         return False
     return all(same_word(x, y, typo_ratio) for x, y in zip(a, b))
+
+
+def _expanded(tokens: list[str]) -> list[str]:
+    """'it's' → 'it', 'is'; 'didn't' → 'did', 'not': contractions as the words they stand for."""
+    out: list[str] = []
+    for token in tokens:
+        if token.endswith("n't"):
+            out.extend([token[:-3] if token[:-3] not in ("ca", "wo") else {"ca": "can", "wo": "will"}[token[:-3]], "not"])
+        elif "'" in token:
+            head, tail = token.split("'", 1)
+            out.extend([head, sorted(CONTRACTIONS.get(tail, {tail}))[0]])
+        else:
+            out.append(token)
+    return out
