@@ -30,6 +30,9 @@ ELLIPSIS = re.compile(r"\u2026|\.\s?\.\s?\.")
 BRACKETED = re.compile(r"\[[^\[\]]*\]")
 
 
+MAX_FORM_MATCH_WORDS = 6  # a quotation this short with no exact run of words is looked for by word forms
+
+
 def form_key(word: str) -> str:
     return stem(american(word))
 
@@ -49,6 +52,8 @@ class SourceIndex:
         for i, w in enumerate(words):
             self.unigrams[w].append(i)
         self._forms: dict[str, str] | None = None
+        self._form_keys: list[str] | None = None
+        self._form_starts: defaultdict[str, list[int]] = defaultdict(list)
         self._long_words: list[str] = []
 
     def source_form(self, word: str, typo_ratio: float) -> str:
@@ -71,6 +76,19 @@ class SourceIndex:
         candidates = [w for w in self._long_words if abs(len(w) - len(word)) <= 2]
         best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=typo_ratio)
         return best[0] if best else word
+
+    def form_position(self, keys: list[str]) -> int | None:
+        """Where the source first has these words in the same forms, in order (a short quotation whose words are
+        all the source's in other forms)."""
+        if self._form_keys is None:
+            self._form_keys = [form_key(w) for w in self.view.words]
+            self._form_starts = defaultdict(list)
+            for i, key in enumerate(self._form_keys):
+                self._form_starts[key].append(i)
+        for at in self._form_starts.get(keys[0], [])[:MAX_SEED_HITS]:
+            if self._form_keys[at : at + len(keys)] == keys:
+                return at
+        return None
 
     def positions(self, gram: tuple[str, ...]) -> list[int]:
         if len(gram) == self.k:
@@ -266,6 +284,11 @@ def align(quote: Quote, release: LoadedDocument, index: SourceIndex, settings: S
     chain = _chain(seeds, qw, settings)
     if chain and sum(r.n for r in chain) < len(qw.words):
         chain = _chain(seeds + _local_runs(qw, chain, index), qw, settings)
+    if not chain and len(qw.words) <= MAX_FORM_MATCH_WORDS:
+        at = index.form_position([form_key(w) for w in written])
+        if at is not None:  # 'continued improvement' where the source says 'continuous improvement'
+            qw.words = index.view.words[at : at + len(written)]
+            chain = [Run(0, at, len(written))]
     view = index.view
     counted = [i for i in range(len(qw.words)) if not qw.bracketed[i]] or list(range(len(qw.words)))
     if not chain:

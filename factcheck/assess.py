@@ -39,7 +39,7 @@ LINKING_OPENING = re.compile(
 # Where the clause a quotation continues begins, looking back from it.
 LEAD_CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s|\s(?:and|or|but|while|whereas|which|because|since|that)\s", re.IGNORECASE)
 # Where the clause a quotation belongs to ends: a comma or stronger stop (a comma before 'and' or 'which' too).
-CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s|\s(?:and|or|while|whereas|which|because|since)\s(?!all\b|most\b|some\b)", re.IGNORECASE)
+CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s|(?:^|\s)(?:and|or|while|whereas|which|because|since)\s(?!all\b|most\b|some\b)", re.IGNORECASE)
 MAX_RESHAPED_WORDS = 2  # a quoted word or two the source uses in another form is flagged low, not high
 MIN_RESHAPED_LENGTH = 5  # shorter words share their starts with too many others
 VERDICT_PRIORITY = ["altered", "elided", "truncated", "context_omitted", "not_in_source", "minor_edit", "verbatim"]
@@ -114,6 +114,8 @@ class Assessor:
             )
         if alignment is None or not alignment.found:
             return self._not_found(quote, alignment, base)
+        if not quote.credited and alignment.score < 100 and len(quote.text.split()) < self.settings.assess.context_min_words:
+            return self._someone_elses(quote, alignment, base, "the source has only some of them")
         problems = self._edit_problems(alignment, release.text) + self._truncation(alignment, quote, release.text)
         context: list[ContextNote] = []
         long_enough = len(quote.text.split()) >= self.settings.assess.context_min_words
@@ -154,14 +156,7 @@ class Assessor:
                 ),
             )
         if not quote.credited:
-            return QuoteFinding(
-                **{**base, "speaker": "other"}, verdict="other_speaker", severity="none", score=alignment.score if alignment else 0.0,
-                source_start=-1, source_end=-1, source_text="", omitted=[], edits=[],
-                explanation=(
-                    "These words are not in the source, and the release does not credit them to it by name, so they "
-                    "are taken as someone else's and not checked."
-                ),
-            )
+            return self._someone_elses(quote, alignment, base, "they are not in the source")
         severity = "low" if quote.kind == "term" else "high"
         near = f" The closest passage is {_quoted(source_text)}." if source_text and nearest is not None else ""
         relatives = self._related_source_words(quote.text)
@@ -172,6 +167,16 @@ class Assessor:
             **base, verdict="not_in_source", severity=severity, score=alignment.score if alignment else 0.0,
             source_start=-1, source_end=-1, source_text="", omitted=[], edits=alignment.ops if alignment else [],
             explanation=f"These words do not appear in the source.{near}",
+        )
+
+    def _someone_elses(self, quote: Quote, alignment: Alignment | None, base: dict, why: str) -> QuoteFinding:  # type: ignore[type-arg]
+        """A quotation the release credits to no one by name, that the source does not hold whole: a phrase of
+        someone else's (a slogan, a treaty's words), not checked rather than flagged."""
+        return QuoteFinding(
+            **{**base, "speaker": "other"}, verdict="other_speaker", severity="none",
+            score=alignment.score if alignment else 0.0, source_start=-1, source_end=-1, source_text="", omitted=[],
+            edits=[],
+            explanation=f"The release credits these words to no one by name and {why}, so they are taken as someone else's and not checked.",
         )
 
     def _related_source_words(self, text: str) -> list[str]:
@@ -390,7 +395,8 @@ class Assessor:
         return self.q.cues(same_clause, categories)
 
     def _critical(self, text: str) -> bool:
-        return bool(self.q.cues(text, ("criticism", "negation")))
+        """The quotation reports something bad: a criticism, a negation, or an adverse outcome ('damages')."""
+        return bool(self.q.cues(text, ("criticism", "negation", "adverse")))
 
     def _context(self, quote: Quote, alignment: Alignment, release: LoadedDocument) -> list[ContextNote]:
         """Neighbouring sentences of the same paragraph that limit, contrast with or negate the very claim the
@@ -398,8 +404,8 @@ class Assessor:
 
         A neighbour after the quotation qualifies it when it opens with a contrast ('However, …') or carries a
         limit, negation or criticism; one before it, only when it criticises or negates and the quoted sentence
-        answers it ('However, the service is improving'). Against a quotation that is itself critical, only a
-        contrast counts: a second criticism beside a first does not soften or reverse it."""
+        answers it ('However, the service is improving'). Against a quotation that is itself bad news, only a
+        contrast or a negation counts: a second criticism beside a first does not soften or reverse it."""
         cfg = self.settings.assess
         first, last = self._sentence_bounds(alignment)
         sentences = self.source.sentences
@@ -418,10 +424,11 @@ class Assessor:
             distance = abs(index - (last if after else first))
             sentence = sentences[index]
             text = self.source.text[sentence.start : sentence.end]
-            cues = self.q.cues(text, CONTEXT_CATEGORIES)
             opens_with_contrast = after and distance == 1 and bool(LINKING_CONTRAST.match(text.lstrip(" \"'\u201c\u2018")))
+            # a contrast inside the neighbour ('In all scenarios except …') relates its own parts, not the quotation
+            cues = [c for c in self.q.cues(text, CONTEXT_CATEGORIES) if c.category != "contrast" or opens_with_contrast]
             if critical_quote:
-                counted = cues if opens_with_contrast else []
+                counted = cues if opens_with_contrast else [c for c in cues if c.category in ("contrast", "negation")] if after else []
             elif after:
                 counted = cues
             else:

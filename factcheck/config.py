@@ -68,6 +68,7 @@ class Lexicon(_Strict):
     hedges: list[str] = []
     criticism: list[str] = []
     criticism_patterns: list[str] = []
+    adverse: list[str] = []
     praise: list[str] = []
     improvement_headings: list[str] = []
     quantifier_strength: dict[str, int] = {}

@@ -29,7 +29,7 @@ QUOTE_FOLD = str.maketrans(
         "\u00ad": "", "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "",
     }
 )
-WORD = re.compile(r"[^\W_]+")
+WORD = re.compile(r"[^\W\d_]+|\d+")  # letters and digits apart: "1.5C" and "1.5°C" are the same words
 ASCII_RUN = re.compile(r"[!-~]+(?: [!-~]+)*")  # printable ASCII words and the single spaces between them
 BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n|\f")
 BULLET = re.compile(r"[ \t]*(?:[-*\u2022\u2023\u25e6\u25aa\u25cf\u2013\u2014\u00b7]|\(?\d{1,3}[.)]|\(?[a-z][.)])[ \t]+")

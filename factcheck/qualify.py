@@ -19,6 +19,7 @@ CATEGORY_WORDS = {
     "soft": "limits",
     "hedge": "hedges",
     "criticism": "criticises",
+    "adverse": "reports harm in",
 }
 STOPWORDS = frozenset(
     """a an the to that and or of in on at for with by as is are was were be been being has have had it its this
@@ -85,6 +86,7 @@ class Qualifier:
             "soft": _phrase_pattern(lexicon.soft_quantifiers),
             "hedge": _phrase_pattern(lexicon.hedges),
             "criticism": _phrase_pattern(lexicon.criticism),
+            "adverse": _phrase_pattern(lexicon.adverse),
         }
         self.criticism_res = [re.compile(p, re.IGNORECASE) for p in lexicon.criticism_patterns]
         self.quantifiers = _phrase_pattern(list(lexicon.quantifier_strength))
