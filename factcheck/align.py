@@ -313,7 +313,9 @@ def align(quote: Quote, release: LoadedDocument, index: SourceIndex, settings: S
         _to_edit(op, qw, release, view, index.doc, len(qw.words)).model_copy(update={"moved": n in moved})
         for n, op in enumerate(raw)
     ]
-    s_words = [op for n, op in enumerate(raw) if op[0] == "equal" and n not in moved]
+    s_words = [op for n, op in enumerate(raw) if op[0] == "equal" and n not in moved] or [
+        op for n, op in enumerate(raw) if op[0] == "replace" and n not in moved and op[4] > op[3]
+    ]  # a one-word quotation placed by its source form has no equal run
     s_first = min(op[3] for op in s_words)
     s_last = max(op[4] for op in s_words)
     case_changes = sum(

@@ -55,7 +55,7 @@ class AssessSettings(_Strict):
     paraphrase_similarity: float = 0.72
     max_edge_function_words: int = 2
     context_reported_coverage: float = Field(default=0.6, ge=0, le=1)
-    context_min_words: int = Field(default=5, ge=1)
+    context_min_words: int = Field(default=4, ge=1)
 
 
 class Lexicon(_Strict):
@@ -117,9 +117,18 @@ def _read_toml(path: Path) -> dict[str, object]:
         raise SettingsError(f"{path}: {e}") from None
 
 
-@lru_cache(maxsize=4)
-def _load_from(directory: Path) -> Settings:
+CALIBRATION_FILE = "calibration.toml"  # thresholds learned from labelled data (scripts/calibrate.py)
+
+
+@lru_cache(maxsize=8)
+def _load_from(directory: Path, calibrated: bool = True) -> Settings:
     data = _read_toml(directory / "settings.toml")
+    calibration = directory / CALIBRATION_FILE
+    if calibrated and calibration.exists():
+        for section, values in _read_toml(calibration).items():
+            if not isinstance(values, dict) or not isinstance(data.get(section), dict):
+                raise SettingsError(f"{calibration}: [{section}] is not a section of settings.toml")
+            data[section] = {**data[section], **values}  # type: ignore[dict-item]
     data["lexicon"] = {**_read_toml(directory / "qualifiers.toml"), **_read_toml(directory / "language.toml")}
     try:
         return Settings.model_validate(data)
@@ -129,7 +138,8 @@ def _load_from(directory: Path) -> Settings:
         raise SettingsError(f"invalid setting {where!r} in {directory}: {first['msg']}") from None
 
 
-def load_settings(directory: Path | None = None, **overrides: object) -> Settings:
-    """The settings in `directory` (default: models/), with keyword overrides applied on top."""
-    settings = _load_from((directory or models_dir()).resolve())
+def load_settings(directory: Path | None = None, *, ignore_calibration: bool = False, **overrides: object) -> Settings:
+    """The settings in `directory` (default: models/): settings.toml, then the learned calibration.toml over it,
+    then keyword overrides on top."""
+    settings = _load_from((directory or models_dir()).resolve(), not ignore_calibration)
     return settings.model_copy(update=overrides) if overrides else settings
