@@ -36,6 +36,7 @@ LINKING_OPENING = re.compile(
     r"similarly|likewise|indeed|overall|in summary|in conclusion|finally|first|second|third)\b,?\s*",
     re.IGNORECASE,
 )
+MAX_MAIN_CLAUSE_LEAD = 3  # words of the main clause a quotation may leave out after a concession ('…, OIG has found')
 # Where the clause a quotation continues begins, looking back from it.
 LEAD_CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s|\s(?:and|or|but|while|whereas|which|because|since|that)\s", re.IGNORECASE)
 # Where the clause a quotation belongs to ends: a comma or stronger stop (a comma before 'and' or 'which' too).
@@ -146,6 +147,8 @@ class Assessor:
         start = alignment.source_start if alignment else -1
         end = alignment.source_end if alignment else -1
         source_text = self.source.text[start:end] if start >= 0 else ""
+        if not quote.credited:
+            return self._someone_elses(quote, alignment, base, "they are not in the source")
         if nearest is not None and nearest >= self.settings.assess.paraphrase_similarity and source_text:
             return QuoteFinding(
                 **base, verdict="altered", severity="high", score=alignment.score if alignment else 0.0,
@@ -155,8 +158,6 @@ class Assessor:
                     f"similar in other words, so the quotation marks present a paraphrase as the source's words."
                 ),
             )
-        if not quote.credited:
-            return self._someone_elses(quote, alignment, base, "they are not in the source")
         severity = "low" if quote.kind == "term" else "high"
         near = f" The closest passage is {_quoted(source_text)}." if source_text and nearest is not None else ""
         relatives = self._related_source_words(quote.text)
@@ -351,7 +352,7 @@ class Assessor:
                 )
             )
         before = text[self.source.sentences[first].start : alignment.source_start].strip()
-        before_cues = _not_carried(self._lead_qualifiers(before), release_before(release_text, quote))
+        before_cues = _not_carried(self._lead_qualifiers(before, quoted), release_before(release_text, quote))
         if before_cues:
             problems.append(
                 Problem(
@@ -362,7 +363,7 @@ class Assessor:
             )
         return problems
 
-    def _lead_qualifiers(self, before: str) -> list[Cue]:
+    def _lead_qualifiers(self, before: str, quoted: str) -> list[Cue]:
         """Cues in the words cut from the start of a sentence that qualify the quoted part: a concessive opening
         ('Although losses are recognised, …') or a limit, hedge or negation in the clause the quotation continues
         ('Most children …', 'did not …'). A linking word opening the sentence ('However, …') points back to the
@@ -371,8 +372,13 @@ class Assessor:
             return []
         unlinked = LINKING_OPENING.sub("", before, count=1)
         concession = CONCESSIVE_OPENING.match(unlinked)
-        if concession and len(unlinked.split()) >= 3:
-            return [Cue("contrast", concession.group().lower())]
+        # the quotation must open the main clause the concession governs, not sit inside the concession ('While
+        # some services are "strong", …') nor in a later clause ('While …, there has been …, and this "is leading …"')
+        if concession:
+            clause_break = LEAD_CLAUSE_BREAK.search(unlinked, concession.end())
+            if clause_break and len(unlinked[clause_break.end() :].split()) <= MAX_MAIN_CLAUSE_LEAD:
+                return [Cue("contrast", concession.group().lower())]
+            return []
         breaks = list(LEAD_CLAUSE_BREAK.finditer(unlinked))
         same_clause = unlinked[breaks[-1].end() :] if breaks else unlinked
         return self.q.cues(same_clause, ("negation", "limiting", "soft", "hedge"))

@@ -101,7 +101,11 @@ class Qualifier:
         for category in categories:
             pattern = self.patterns.get(category)
             if pattern is not None:
-                found.extend(Cue(category, m.group().lower()) for m in pattern.finditer(text))
+                found.extend(
+                    Cue(category, m.group().lower())
+                    for m in pattern.finditer(text)
+                    if not (category in ("soft", "limiting") and SUPERLATIVE_BEFORE.search(text, 0, m.start()))
+                )
         if "criticism" in categories:
             for regex in self.criticism_res:
                 found.extend(Cue("criticism", m.group().lower().strip()) for m in regex.finditer(text))
@@ -128,6 +132,8 @@ def _unique(cues: list[Cue]) -> list[Cue]:
 
 
 WORD = re.compile(r"[^\W\d_]+")
+# 'the most vulnerable children', 'their most recent inspection': a superlative, not a quantifier
+SUPERLATIVE_BEFORE = re.compile(r"\b(?:the|their|its|our|his|her|your|my)\s+$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
