@@ -443,7 +443,9 @@ class Assessor:
                 continue
             decay = cfg.context_decay[min(distance, len(cfg.context_decay)) - 1]
             topic = self.topics.similarity(quoted, text) * decay
-            if not (topic >= cfg.context_min_topic or (opens_with_contrast and topic > 0)):
+            # 'However, there has been a decline …' straight after a quoted finding answers it, whatever words they share
+            answers = opens_with_contrast and not critical_quote and any(c.category != "contrast" for c in counted)
+            if not (topic >= cfg.context_min_topic or (opens_with_contrast and topic > 0) or answers):
                 continue
             if self._reported_by(text, release):
                 continue

@@ -342,6 +342,19 @@ TERM_LEAD = re.compile(r"(?:\b(?:a|an|the|so-called|called|termed|dubbed|as a|as
 OWNER = re.compile(r"((?:\b[\w-]+\s+){0,3}?[\w-]+)['\u2019]s?\s*$")
 
 
+SINGULAR_NAME = re.compile(r"^(?:(?:on|in|by|of|from|for)\s+)?(?:a|an|the|this|that)\s+(?:\w+\s+){0,3}?\w*[^s\W]$", re.IGNORECASE)
+
+
+def _agrees(pronoun: str, name: str) -> bool:
+    """'they' cannot carry back to 'a bid' or 'the council': a plural pronoun needs a name that is not plainly one
+    thing (the rest agree, or cannot be told apart)."""
+    return not (pronoun in ("they", "them", "their") and SINGULAR_NAME.match(name.strip()))
+
+
+PRONOUN_REACH = 2000  # characters before a quotation's paragraph searched for the name a pronoun stands for
+COORDINATING_GAP = re.compile(r"\s*(?:,|,?\s*(?:and|or|as well as|and to|or to))?\s*", re.IGNORECASE)
+
+
 def attribute(doc: LoadedDocument, quotes: list[Quote], settings: Settings, source_names: list[str]) -> list[Quote]:
     """Credit each quotation to the source or to another speaker, from the words that frame it."""
     verbs = _speech_verb_pattern(settings)
@@ -381,16 +394,19 @@ def attribute(doc: LoadedDocument, quotes: list[Quote], settings: Settings, sour
         first = name.split()[0].lower().strip(",:") if name else ""
         speaker = "source"
         credited = bool(name)
-        if quote.continued and not name and previous is not None:
+        coordinated = same_paragraph and previous is not None and COORDINATING_GAP.fullmatch(text[previous.end + 1 : opening])
+        if coordinated and previous is not None:  # promised to ‘inspire a generation’ and ‘create a legacy’: one frame
+            speaker, name, frame, credited = previous.speaker, previous.speaker_name, previous.frame, previous.credited
+        elif quote.continued and not name and previous is not None:
             speaker, name, frame, credited = previous.speaker, previous.speaker_name, previous.frame, previous.credited
         elif name and (aliases.search(name.split(",")[0]) or reporting):
             speaker = "source"
         elif first in CARRY_PRONOUNS:
             near = previous is not None and previous.paragraph >= quote.paragraph - 1
-            if near and previous is not None:
-                speaker, name, credited = previous.speaker, previous.speaker_name, previous.credited
+            if near and previous is not None and _agrees(first, previous.speaker_name):  # ‘…,’ they add: the pronoun names whoever spoke before
+                speaker, name = previous.speaker, previous.speaker_name
             else:
-                before = text[max(0, para.start - 400) : opening]
+                before = text[max(0, para.start - PRONOUN_REACH) : opening]
                 alias = list(aliases.finditer(before))
                 speaker = "source" if alias else "other"
                 name = alias[-1].group() if alias else name
