@@ -289,10 +289,30 @@ def align(quote: Quote, release: LoadedDocument, index: SourceIndex, settings: S
         if at is not None:  # 'continued improvement' where the source says 'continuous improvement'
             qw.words = index.view.words[at : at + len(written)]
             chain = [Run(0, at, len(written))]
-    view = index.view
-    counted = [i for i in range(len(qw.words)) if not qw.bracketed[i]] or list(range(len(qw.words)))
     if not chain:
         return Alignment(found=False, score=0.0)
+    return _from_chain(qw, written, chain, release, index, settings)
+
+
+def exact_occurrences(quote: Quote, release: LoadedDocument, index: SourceIndex) -> list[int]:
+    """Source word positions where every word of the quotation appears, in order, exactly."""
+    words = tuple(quote_words(release, quote).words)
+    if not words or len(index.unigrams.get(words[0], ())) > MAX_SEED_HITS:
+        return []
+    return index.positions(words)
+
+
+def align_at(quote: Quote, release: LoadedDocument, index: SourceIndex, settings: Settings, at: int) -> Alignment:
+    """The alignment of a quotation to one exact occurrence of its words (see exact_occurrences)."""
+    qw = quote_words(release, quote)
+    return _from_chain(qw, list(qw.words), [Run(0, at, len(qw.words))], release, index, settings)
+
+
+def _from_chain(
+    qw: QuoteWords, written: list[str], chain: list[Run], release: LoadedDocument, index: SourceIndex, settings: Settings
+) -> Alignment:
+    view = index.view
+    counted = [i for i in range(len(qw.words)) if not qw.bracketed[i]] or list(range(len(qw.words)))
     raw: list[tuple[str, int, int, int, int]] = []
     function_words = frozenset(settings.lexicon.function_words)
     first, last = chain[0], chain[-1]

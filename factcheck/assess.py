@@ -16,7 +16,7 @@ CONTEXT_CATEGORIES = ("contrast", "negation", "limiting", "criticism")
 OMISSION_CATEGORIES = STRONG + ("soft",)
 ELLIPSIS_JOIN = re.compile(r"\u2026|\.\s?\.\s?\.")
 CONCESSIVE_OPENING = re.compile(
-    r"(?:while|whilst|although|though|even though|even if|despite|in spite of|whereas|notwithstanding)\b", re.IGNORECASE
+    r"(?:while|whilst|although|though|even though|even if|despite|in spite of|whereas|notwithstanding|for all)\b", re.IGNORECASE
 )
 # A clause cut from the end of a sentence that opens like this contrasts with what was quoted.
 CUT_CONTRAST_OPENING = re.compile(
@@ -36,6 +36,7 @@ LINKING_OPENING = re.compile(
     r"similarly|likewise|indeed|overall|in summary|in conclusion|finally|first|second|third)\b,?\s*",
     re.IGNORECASE,
 )
+MIN_MAIN_CLAUSE_WORDS = 3  # a main clause cut after a conceded quotation is at least a subject and a verb
 MAX_MAIN_CLAUSE_LEAD = 3  # words of the main clause a quotation may leave out after a concession ('…, OIG has found')
 # Where the clause a quotation continues begins, looking back from it.
 LEAD_CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s|\s(?:and|or|but|while|whereas|which|because|since|that)\s", re.IGNORECASE)
@@ -99,6 +100,7 @@ class Assessor:
         self.settings = settings
         self.q = Qualifier(settings.lexicon)
         self.topics = Topics([source.text[s.start : s.end] for s in source.sentences])
+        self.grades = frozenset(g.lower() for g in settings.lexicon.grades)
         self._source_words: list[str] | None = None
 
     def assess(self, quote: Quote, alignment: Alignment | None, release: LoadedDocument) -> QuoteFinding:
@@ -117,7 +119,8 @@ class Assessor:
             return self._not_found(quote, alignment, base)
         if not quote.credited and alignment.score < 100 and len(quote.text.split()) < self.settings.assess.context_min_words:
             return self._someone_elses(quote, alignment, base, "the source has only some of them")
-        problems = self._edit_problems(alignment, release.text) + self._truncation(alignment, quote, release.text)
+        grade = quote.text.strip(" .,;:").lower() in self.grades  # a grade quoted alone names the grade: a label
+        problems = self._edit_problems(alignment, release.text) + ([] if grade else self._truncation(alignment, quote, release.text))
         context: list[ContextNote] = []
         long_enough = len(quote.text.split()) >= self.settings.assess.context_min_words
         if long_enough and not any(p.verdict in ("altered", "elided", "truncated") for p in problems):
@@ -352,6 +355,17 @@ class Assessor:
                 )
             )
         before = text[self.source.sentences[first].start : alignment.source_start].strip()
+        main_clause = self._main_clause_after_concession(before, after, quoted)
+        if main_clause and not self._reported_in(main_clause, release_text):
+            problems.append(
+                Problem(
+                    "truncated", "high",
+                    f"The quotation is what the source concedes ({_quoted(before.split(',')[-1].strip() + ' …', 40)}); "
+                    f"the sentence goes on to say {_quoted(main_clause)}, which the release leaves out.",
+                    [main_clause],
+                )
+            )
+            return problems
         before_cues = _not_carried(self._lead_qualifiers(before, quoted), release_before(release_text, quote))
         if before_cues:
             problems.append(
@@ -362,6 +376,21 @@ class Assessor:
                 )
             )
         return problems
+
+    def _main_clause_after_concession(self, before: str, after: str, quoted: str) -> str:
+        """When the quotation sits inside a concession ('for all the “energy, razzmatazz and technical wizardry”,
+        the audience had been shortchanged'), the main clause that follows is what the sentence asserts."""
+        breaks = list(LEAD_CLAUSE_BREAK.finditer(before))
+        last_clause = before[breaks[-1].end() :].strip() if breaks else LINKING_OPENING.sub("", before, count=1)
+        if not CONCESSIVE_OPENING.match(last_clause) or self._critical(quoted):
+            return ""
+        clause_break = CLAUSE_BREAK.search(after)
+        main = after[clause_break.end() :].strip() if clause_break else ""
+        return main if len(main.split()) >= MIN_MAIN_CLAUSE_WORDS else ""
+
+    def _reported_in(self, text: str, release_text: str) -> bool:
+        threshold = self.settings.assess.context_reported_coverage
+        return any(self.topics.coverage(text, part) >= threshold for part in release_text.split("\n\n"))
 
     def _lead_qualifiers(self, before: str, quoted: str) -> list[Cue]:
         """Cues in the words cut from the start of a sentence that qualify the quoted part: a concessive opening

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-from factcheck.align import SourceIndex, align
+from factcheck.align import SourceIndex, align, align_at, exact_occurrences
 from factcheck.assess import Assessor
 from factcheck.claims import ClaimChecker, Window, check_claims
 from factcheck.coverage import FindingMap, findings_status
@@ -174,7 +174,8 @@ def check(
     best_matches = []
     for quote in quotes:
         candidates = [(p, align(quote, release_doc, p.index, settings)) for p in sources]
-        best_matches.append(max(candidates, key=lambda pair: (pair[1].found, pair[1].score)))
+        prepared, alignment = max(candidates, key=lambda pair: (pair[1].found, pair[1].score))
+        best_matches.append((prepared, _likeliest_occurrence(quote, alignment, release_doc, prepared, settings)))
     # A name the release credits with words the source does contain is, in this release, the source's name
     # ('OIG found …'): its other quotations are checked too, not set aside as someone else's.
     sourced = [_words_of_the_source(q, best[1], settings) for q, best in zip(quotes, best_matches)]
@@ -233,6 +234,39 @@ def check(
         balance=_combine(balances),
         warnings=warnings,
     )
+
+
+SHORT_QUOTE_WORDS = 4  # a quotation this short may stand for any of several places in the source
+RELEASE_SENTENCE_REACH = 200  # characters either side of a quotation read as the release's sentence about it
+
+
+def _likeliest_occurrence(
+    quote: Quote, alignment: Alignment, release: LoadedDocument, prepared: PreparedSource, settings: Settings
+) -> Alignment:
+    """A short quotation found word for word in several places (‘strong’) stands for the one whose sentence
+    shares most with the release's sentence around it (‘“strong” services for care leavers’ → ‘Care leavers
+    continue to receive a strong service’); the first, when none shares more."""
+    if not alignment.found or len(quote.text.split()) > SHORT_QUOTE_WORDS:
+        return alignment
+    places = exact_occurrences(quote, release, prepared.index)
+    if len(places) < 2:
+        return alignment
+    text = release.text
+    around = re.split(r"(?<=[.!?])\s+|\n\s*\n", text[max(0, quote.start - RELEASE_SENTENCE_REACH) : quote.start])[-1] + " " + re.split(
+        r"(?<=[.!?])\s+|\n\s*\n", text[quote.end : quote.end + RELEASE_SENTENCE_REACH]
+    )[0]
+    view = prepared.index.view
+    doc = prepared.doc
+
+    def affinity(at: int) -> float:
+        sentence = doc.sentences[doc.sentence_at(view.word_start[at])]
+        return prepared.assessor.topics.similarity(around, doc.text[sentence.start : sentence.end])
+
+    scores = [affinity(at) for at in places]
+    best = max(range(len(places)), key=lambda i: (scores[i], -i))
+    if scores[best] <= scores[0]:
+        return alignment
+    return align_at(quote, release, prepared.index, settings, places[best])
 
 
 def _speaker_key(name: str) -> str:
