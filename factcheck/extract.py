@@ -190,6 +190,7 @@ class _Raw:
     continues_next: bool = False
     continued: bool = False
     block: bool = False
+    nested: bool = False
 
 
 def _raw_quotes(doc: LoadedDocument) -> list[_Raw]:
@@ -216,12 +217,19 @@ def _raw_quotes(doc: LoadedDocument) -> list[_Raw]:
             if end > start and not any(r.start >= first.pos for r in found):
                 continues = nxt is not None and text[nxt.start] in DOUBLE + SINGLE and _family(text[nxt.start]) == first.family
                 found.append(_Raw(start, end, index, first.pos, None, unclosed=not continues, continues_next=continues))
+        outer = [(r.open_mark, r.close_mark if r.close_mark is not None else para.end) for r in found]
+        for pair in pairs:  # a quotation inside a quotation (‘our “Good” rating’) is listed too, after its outer one
+            if pair.close is None or not any(a < pair.open and pair.close < b for a, b in outer):
+                continue
+            start, end = _strip_span(text, pair.open + 1, pair.close)
+            if end > start:
+                found.append(_Raw(start, end, index, pair.open, pair.close, nested=True))
         if not found and not any(m.can_open for m in marks) and _is_block_quotation(doc, index):
             found.append(_Raw(para.start, para.end, index, para.start - 1, para.end, block=True))
         found.sort(key=lambda r: r.start)
         if found and carry_open and found[0].open_mark == para.start:
             found[0].continued = True
-        carry_open = bool(found) and found[-1].continues_next
+        carry_open = any(r.continues_next for r in found if not r.nested)
         raws.extend(found)
     return raws
 
@@ -265,9 +273,11 @@ def extract(doc: LoadedDocument, settings: Settings, source_names: list[str]) ->
                 unclosed=raw.unclosed,
                 continued=raw.continued,
                 kind="block" if raw.block else "quote",
+                nested=raw.nested,
             )
         )
-    quotes = _join_interrupted(doc, quotes, settings)
+    inner = [q for q in quotes if q.nested]
+    quotes = sorted(_join_interrupted(doc, [q for q in quotes if not q.nested], settings) + inner, key=lambda q: q.start)
     return attribute(doc, quotes, settings, source_names)
 
 
@@ -364,6 +374,18 @@ def attribute(doc: LoadedDocument, quotes: list[Quote], settings: Settings, sour
     result: list[Quote] = []
     previous: Quote | None = None
     for quote in quotes:
+        if quote.nested:  # words quoted inside a quotation: the outer speaker's, until the source is found to hold them
+            outer = next((q for q in reversed(result) if not q.nested and q.start <= quote.start and quote.end <= q.end), None)
+            if outer is not None:
+                result.append(
+                    quote.model_copy(
+                        update={
+                            "speaker": outer.speaker, "speaker_name": outer.speaker_name, "frame": outer.frame,
+                            "credited": outer.credited, "kind": _kind(quote, text, grades),
+                        }
+                    )
+                )
+                continue
         para = doc.paragraphs[quote.paragraph]
         same_paragraph = previous is not None and previous.paragraph == quote.paragraph
         opening = quote.start - 1 if quote.kind != "block" else quote.start

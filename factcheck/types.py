@@ -67,6 +67,7 @@ class Quote(_Data):
     paragraph: int = 0
     unclosed: bool = False
     continued: bool = Field(default=False, description="a paragraph of a multi-paragraph quotation after the first")
+    nested: bool = Field(default=False, description="quoted inside another quotation")
     credited: bool = Field(
         default=False,
         description="the release names its speaker: the subject of a speech verb, 'according to', a lead-in, a "
