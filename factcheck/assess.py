@@ -117,7 +117,10 @@ class Assessor:
             )
         if alignment is None or not alignment.found:
             return self._not_found(quote, alignment, base)
-        if not quote.credited and alignment.score < 100 and len(quote.text.split()) < self.settings.assess.context_min_words:
+        if not quote.credited and (
+            alignment.score < self.settings.align.reattribute_min_score
+            or (alignment.score < 100 and len(quote.text.split()) < self.settings.assess.context_min_words)
+        ):
             return self._someone_elses(quote, alignment, base, "the source has only some of them")
         grade = quote.text.strip(" .,;:").lower() in self.grades  # a grade quoted alone names the grade: a label
         problems = self._edit_problems(alignment, release.text) + ([] if grade else self._truncation(alignment, quote, release.text))
