@@ -105,6 +105,7 @@ class Qualifier:
                     Cue(category, m.group().lower())
                     for m in pattern.finditer(text)
                     if not (category in ("soft", "limiting") and SUPERLATIVE_BEFORE.search(text, 0, m.start()))
+                    and not (category == "criticism" and _used_as_noun(text, m.start(), m.end()))
                 )
         if "criticism" in categories:
             for regex in self.criticism_res:
@@ -133,6 +134,15 @@ def _unique(cues: list[Cue]) -> list[Cue]:
 
 WORD = re.compile(r"[^\W\d_]+")
 # 'the most vulnerable children', 'their most recent inspection': a superlative, not a quantifier
+NOUN_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)
+NOUN_AFTER = re.compile(r"\s*(?:[,.;:)]|$|\s(?:and|or|who|whose)\b)", re.IGNORECASE)
+
+
+def _used_as_noun(text: str, start: int, end: int) -> bool:
+    """'shield the poor and vulnerable': an adjective standing for people, not a criticism ('the poor quality' is)."""
+    return bool(NOUN_BEFORE.search(text, 0, start)) and bool(NOUN_AFTER.match(text, end))
+
+
 SUPERLATIVE_BEFORE = re.compile(r"\b(?:the|their|its|our|his|her|your|my)\s+$", re.IGNORECASE)
 
 
