@@ -542,8 +542,13 @@ def _tail_attribution(tail: str, verbs: re.Pattern[str]) -> tuple[str, str] | No
     )
     if not m:
         return None
+    if m.group(1) and NAMING_VERB.match(after.lstrip(" ,\u2014-")):
+        return None  # ‘disability-adjusted life years,’ called DALYs: a name for the term, not its speaker
     name = m.group(1) if m.group(1) else m.group(2)
     return after[: m.end()].strip(" ,"), _clean_name(name or "")
+
+
+NAMING_VERB = re.compile(r"(?:called|calls|dubbed|labelled|labeled|branded|known as)\b", re.IGNORECASE)
 
 
 ADVERBIAL_WORDS = (

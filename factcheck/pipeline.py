@@ -19,6 +19,7 @@ from factcheck.documents import LoadedDocument, load
 from factcheck.embed import Embedder, default_embedder
 from factcheck.errors import InputError, NoQuotationsError
 from factcheck.extract import CARRY_PRONOUNS, PERSON_PRONOUNS, extract
+from factcheck.wordforms import same_words_in_other_forms
 from factcheck.types import (
     SEVERITY_ORDER,
     Alignment,
@@ -305,7 +306,11 @@ def _words_of_the_source(quote: Quote, alignment: Alignment, settings: Settings)
         return False
     if len(quote.text.split()) >= settings.align.reattribute_min_words:
         return alignment.score >= settings.align.reattribute_min_score
-    return alignment.score >= 100 and all(op.kind == "equal" for op in alignment.ops)
+    return all(
+        op.kind == "equal"
+        or (op.kind == "replace" and same_words_in_other_forms(op.source_text, op.quote_text, settings.align.fuzzy_word_ratio))
+        for op in alignment.ops
+    )
 
 
 def _claims(
