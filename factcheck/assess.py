@@ -491,11 +491,13 @@ class Assessor:
         return notes
 
     def _reported_by(self, text: str, release: LoadedDocument) -> bool:
-        """The release reports this sentence itself, in a paragraph of its own words or quotes: most of its
-        content words (weighted by rarity) are in one release paragraph."""
+        """The release reports this sentence itself, in its own words or in quotes: most of its content words
+        (weighted by rarity) are in one release paragraph and the next."""
         threshold = self.settings.assess.context_reported_coverage
-        return any(
-            self.topics.coverage(text, release.text[p.start : p.end]) >= threshold for p in release.paragraphs
+        paragraphs = release.paragraphs
+        return any(  # a release often spreads one point over two short paragraphs
+            self.topics.coverage(text, release.text[a.start : b.end]) >= threshold
+            for a, b in zip(paragraphs, [*paragraphs[1:], paragraphs[-1]])
         )
 
     def _decide(self, problems: list[Problem], alignment: Alignment) -> tuple[str, str, str, list[str]]:

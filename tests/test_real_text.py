@@ -1,0 +1,180 @@
+"""The failure kinds seen on real releases, each on real sentences from the dev split of samples/real (the pair is
+named in each test). These would all be false alarms, or missed alarms, without the mechanism they test."""
+
+from __future__ import annotations
+
+import pytest
+
+from factcheck import check
+
+pytestmark = pytest.mark.usefixtures("fake_embedder")
+
+
+def verdicts(release: str, source: str, embedder) -> dict[str, str]:
+    return {q.text: q.verdict for q in check(release, source, embedder=embedder).quotes}
+
+
+# --- a grade or term quoted as a label is faithful -----------------------------------------------------------
+
+HOUNSLOW = (  # samples/real/dev/insp-hounslow-2014 (Ofsted's grade descriptors)
+    "A local authority that is inadequate is providing services where there are widespread or serious failures "
+    "that create or leave children being harmed or at risk of harm.\n\n"
+    "An LSCB that is inadequate does not demonstrate that it has effective arrangements in place and the required "
+    "skills to discharge its statutory functions.\n\n"
+    "Outstanding authorities were judged outstanding in their most recent Ofsted inspection.\n"
+)
+
+
+def test_a_grade_quoted_as_a_label_is_not_truncated(fake_embedder):
+    release = (
+        "The overall judgement was 'requires improvement', the second lowest of four ratings available, which range "
+        "from 'inadequate' to 'outstanding'."
+    )
+    got = verdicts(release, HOUNSLOW, fake_embedder)
+    assert got["inadequate"] == "verbatim"
+    assert got["outstanding"] == "verbatim"
+
+
+def test_a_superlative_cut_from_a_term_is_not_a_lost_quantifier(fake_embedder):
+    # 'their most recent inspection' is a superlative, not 'most' of the authorities
+    got = verdicts("Hounslow was rated 'Outstanding authorities were judged outstanding'.", HOUNSLOW, fake_embedder)
+    assert got["Outstanding authorities were judged outstanding"] == "verbatim"
+
+
+def test_an_explanation_cut_from_a_critical_term_does_not_truncate_it(fake_embedder):
+    source = (  # samples/real/dev/audit-accounts-commission-west-dunbartonshire
+        "Looking at progress since July 2009, the Commission welcomes some positive steps taken by the council. "
+        "However it also says the council has made insufficient progress on many of the areas identified in 2006 as "
+        "priorities for immediate improvement and its financial situation is also concerning.\n"
+    )
+    release = "The Accounts Commission said the council's finances were 'concerning'."
+    assert verdicts(release, source, fake_embedder)["concerning"] == "verbatim"
+
+
+# --- attribution weighs whether the words are the source's ---------------------------------------------------
+
+ONS = (  # samples/real/dev/stats-gdp-q3-2016-brexit
+    "This is the first release of GDP covering a full quarter of data following the EU referendum. The pattern of "
+    "growth continues to be broadly unaffected following the EU referendum with a strong performance in the "
+    "services industries offsetting falls in other industrial groups.\n"
+)
+
+
+def test_a_term_the_source_uses_is_the_sources_though_a_document_is_named(fake_embedder):
+    release = (
+        "Economic growth fell, according to data published by the Office for National Statistics – but the "
+        "preliminary estimate concluded output had been “broadly unaffected” by the vote."
+    )
+    report = check(release, ONS, embedder=fake_embedder)
+    assert [(q.speaker, q.verdict) for q in report.quotes] == [("source", "verbatim")]
+
+
+def test_a_speaker_named_after_a_quotation_that_ends_in_a_comma_is_its_speaker(fake_embedder):
+    release = (  # samples/real/dev/stats-bls-jobs-nov2012-sandy
+        "Two days ago, payroll giant ADP said that that number would have been much, much higher if not for Sandy: "
+        "“Superstorm Sandy wreaked havoc on the job market in November, slicing an estimated 86,000 jobs from "
+        "payrolls,” a Moodys analyst said in the report."
+    )
+    source = "Hurricane Sandy made landfall on the Northeast coast on October 29th, causing severe damage in some states.\n"
+    quote = check(release, source, embedder=fake_embedder).quotes[0]
+    assert (quote.speaker, quote.speaker_name, quote.verdict) == ("other", "a Moodys analyst", "other_speaker")
+
+
+def test_quotations_joined_by_and_share_their_frame(fake_embedder):
+    release = (  # samples/real/dev/sci-olympic-inspiration: the bid's promises, not the paper's words
+        "When Britain was awarded host status for the Olympic Games in London 2012 in 2005, this was based on a bid "
+        "which promised to \"inspire a generation\" and \"create a legacy of sport and healthy living,\" despite there "
+        "being no evidence of any such outcome from previous events of this kind, say the researchers."
+    )
+    source = "High levels of inspiration to participate in new activities reported following London 2012 are encouraging.\n"
+    report = check(release, source, embedder=fake_embedder)
+    assert [q.verdict for q in report.quotes] == ["other_speaker", "other_speaker"]
+
+
+# --- a neighbour qualifies only the very claim, and only when the release leaves it out ------------------------
+
+HELP_TO_BUY = (  # samples/real/dev/audit-nao-help-to-buy
+    "The Help to Buy Scheme has increased home ownership and housing supply. However, many of those using the scheme "
+    "would have been able to buy a home anyway, according to today’s report by the National Audit Office (NAO).\n"
+)
+
+
+def test_a_qualifying_neighbour_the_release_reports_itself_is_not_omitted(fake_embedder):
+    release = (
+        "A new report from the National Audit Office said the scheme had \"increased home ownership and housing "
+        "supply\".\n\nBut the watchdog also found that \"many of those using the scheme would have been able to buy a "
+        "home anyway\"."
+    )
+    assert verdicts(release, HELP_TO_BUY, fake_embedder)["increased home ownership and housing supply"] == "verbatim"
+
+
+def test_the_same_quotation_without_the_neighbour_is_context_omitted(fake_embedder):
+    release = "A new report from the National Audit Office said the scheme had \"increased home ownership and housing supply\"."
+    assert verdicts(release, HELP_TO_BUY, fake_embedder)["increased home ownership and housing supply"] == "context_omitted"
+
+
+def test_bad_news_beside_bad_news_is_not_context(fake_embedder):
+    source = (  # samples/real/dev/ngo-ipcc-syr-peoplesdispatch (IPCC AR6 synthesis report)
+        "Climate change has caused substantial damages, and increasingly irreversible losses, in terrestrial, "
+        "freshwater, cryospheric, and coastal and open ocean ecosystems. Impacts on some ecosystems are approaching "
+        "irreversibility such as the impacts of hydrological changes resulting from the retreat of glaciers.\n"
+    )
+    release = (
+        "The report said: \"Climate change has caused substantial damages, and increasingly irreversible losses, in "
+        "terrestrial, freshwater, cryospheric, and coastal and open ocean ecosystems.\""
+    )
+    assert list(verdicts(release, source, fake_embedder).values()) == ["verbatim"]
+
+
+def test_a_contrast_straight_after_a_quoted_finding_is_context_omitted(fake_embedder):
+    source = (  # samples/real/dev/insp-stockton-2019
+        "Managers have concentrated heavily on improvements, including an updated electronic recording system, the "
+        "early help offer and services to children on the edges of care. However, there has been a decline in "
+        "practice in some areas.\n"
+    )
+    release = "The report said managers \"have concentrated heavily on improvements\" since the last inspection."
+    assert verdicts(release, source, fake_embedder)["have concentrated heavily on improvements"] == "context_omitted"
+
+
+# --- minor edits are minor -------------------------------------------------------------------------------------
+
+SUFFOLK = (  # samples/real/dev/insp-suffolk-2019
+    "Services for children are of an exceptionally high standard. Stable and aspirational leadership and strong "
+    "political and financial support have created conditions that are conductive to continuous improvement and the "
+    "development of sustainable, high-quality services.\n"
+)
+
+
+def test_a_misspelt_word_is_a_minor_edit(fake_embedder):
+    release = "Services for children in the county are \"of an execptionally high standard\", according to inspectors."
+    assert verdicts(release, SUFFOLK, fake_embedder)["of an execptionally high standard"] == "minor_edit"
+
+
+def test_another_form_of_a_word_is_a_minor_edit(fake_embedder):
+    release = "Inspectors said leadership had created conditions for \"continued improvement\"."
+    assert verdicts(release, SUFFOLK, fake_embedder)["continued improvement"] == "minor_edit"
+
+
+def test_a_contraction_is_a_minor_edit(fake_embedder):
+    source = (  # samples/real/dev/court-parl-sue-gray-statement-argus (Hansard)
+        "Firstly, I want to say sorry—and I am sorry for the things we simply did not get right and also sorry for "
+        "the way this matter has been handled.\n"
+    )
+    release = (
+        "Prime Minister Boris Johnson said: \"Firstly, I want to say sorry – and I’m sorry for the things we simply "
+        "didn’t get right and also sorry for the way this matter has been handled.\""
+    )
+    assert list(verdicts(release, source, fake_embedder).values()) == ["minor_edit"]
+
+
+# --- the extractor finds grades in scare quotes inside quotations ------------------------------------------------
+
+
+def test_a_grade_quoted_inside_a_quotation_is_checked(fake_embedder):
+    source = "Overall effectiveness: Good\n\nChildren in Calderdale receive good help.\n"  # samples/real/dev/insp-calderdale-2024
+    release = (
+        "“We are really proud of our ‘Good’ Ofsted rating, and of all the children and young people that have played "
+        "a part in this brilliant achievement,” he said."
+    )
+    report = check(release, source, embedder=fake_embedder)
+    assert [(q.text, q.speaker, q.verdict) for q in report.quotes][1] == ("Good", "source", "verbatim")
