@@ -52,20 +52,31 @@ class SourceIndex:
         for i, w in enumerate(words):
             self.unigrams[w].append(i)
         self._forms: dict[str, str] | None = None
+        self._long_words: defaultdict[int, list[str]] = defaultdict(list)
+        self._source_forms: dict[tuple[str, float], str] = {}
         self._form_keys: list[str] | None = None
         self._form_starts: defaultdict[str, list[int]] = defaultdict(list)
-        self._long_words: list[str] = []
 
     def source_form(self, word: str, typo_ratio: float) -> str:
         """The source's own word for a quotation word the source never uses: the same word in another form
         (tense, number, British or American spelling) or, for a long word, a typo of it; else the word itself."""
         if word in self.unigrams or not word.isalpha():
             return word
+        known = self._source_forms.get((word, typo_ratio))
+        if known is None:  # a pure function of the source, remembered: safe to share between threads
+            known = self._source_forms[(word, typo_ratio)] = self._find_source_form(word, typo_ratio)
+        return known
+
+    def _find_source_form(self, word: str, typo_ratio: float) -> str:
         if self._forms is None:
-            self._forms = {}
-            for w in self.unigrams:
-                self._forms.setdefault(form_key(w), w)
-            self._long_words = sorted(w for w in self.unigrams if len(w) >= MIN_TYPO_LENGTH and w.isalpha())
+            forms: dict[str, str] = {}
+            by_length: defaultdict[int, list[str]] = defaultdict(list)
+            for w in sorted(self.unigrams):
+                forms.setdefault(form_key(w), w)
+                if len(w) >= MIN_TYPO_LENGTH and w.isalpha():
+                    by_length[len(w)].append(w)
+            self._long_words = by_length
+            self._forms = forms
         same = self._forms.get(form_key(word))
         if same is not None:
             return same
@@ -73,7 +84,7 @@ class SourceIndex:
             return word
         from rapidfuzz import fuzz, process
 
-        candidates = [w for w in self._long_words if abs(len(w) - len(word)) <= 2]
+        candidates = [w for n in range(len(word) - 2, len(word) + 3) for w in self._long_words.get(n, ())]
         best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=typo_ratio)
         return best[0] if best else word
 
