@@ -17,12 +17,11 @@ from rapidfuzz.distance import Levenshtein
 from factcheck.config import Settings
 from factcheck.documents import LoadedDocument, TextView
 from factcheck.qualify import stem
-from factcheck.wordforms import MIN_TYPO_LENGTH, american
 from factcheck.types import Alignment, EditOp, Quote
+from factcheck.wordforms import MIN_TYPO_LENGTH, american
 
 STRENGTH_WORDS = frozenset(
-    "all most many some few every each none no never always often usually sometimes rarely majority minority "
-    "nearly almost virtually several not".split()
+    ["all", "most", "many", "some", "few", "every", "each", "none", "no", "never", "always", "often", "usually", "sometimes", "rarely", "majority", "minority", "nearly", "almost", "virtually", "several", "not"]
 )
 SUBSTITUTION_WORDS = 3  # words changed in place, on both sides, that count as a substitution rather than a gap
 MAX_SEED_HITS = 64  # an n-gram found more often than this seeds nothing (too common to place a quotation)

@@ -10,7 +10,8 @@ from factcheck.config import Settings
 from factcheck.documents import LoadedDocument
 from factcheck.qualify import STRONG, Cue, Qualifier, Topics, describe, stem
 from factcheck.types import SEVERITY_ORDER, Alignment, ContextNote, EditOp, Quote, QuoteFinding
-from factcheck.wordforms import same_words_in_other_forms, words as word_list
+from factcheck.wordforms import same_words_in_other_forms
+from factcheck.wordforms import words as word_list
 
 CONTEXT_CATEGORIES = ("contrast", "negation", "limiting", "criticism")
 OMISSION_CATEGORIES = STRONG + ("soft",)

@@ -9,8 +9,8 @@ that run over several paragraphs, and quotations interrupted by their attributio
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 from factcheck.config import Settings
 from factcheck.documents import LoadedDocument
@@ -417,9 +417,7 @@ def attribute(doc: LoadedDocument, quotes: list[Quote], settings: Settings, sour
         speaker = "source"
         credited = bool(name)
         coordinated = same_paragraph and previous is not None and COORDINATING_GAP.fullmatch(text[previous.end + 1 : opening])
-        if coordinated and previous is not None:  # promised to ‘inspire a generation’ and ‘create a legacy’: one frame
-            speaker, name, frame, credited = previous.speaker, previous.speaker_name, previous.frame, previous.credited
-        elif quote.continued and not name and previous is not None:
+        if coordinated and previous is not None or quote.continued and not name and previous is not None:  # promised to ‘inspire a generation’ and ‘create a legacy’: one frame
             speaker, name, frame, credited = previous.speaker, previous.speaker_name, previous.frame, previous.credited
         elif name and (aliases.search(name.split(",")[0]) or reporting):
             speaker = "source"

@@ -9,17 +9,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from factcheck.align import SourceIndex, align, align_at, exact_occurrences
 from factcheck.assess import Assessor
 from factcheck.claims import ClaimChecker, Window, check_claims
-from factcheck.coverage import FindingMap, findings_status
 from factcheck.config import Settings, load_settings
+from factcheck.coverage import FindingMap, findings_status
 from factcheck.documents import LoadedDocument, load
 from factcheck.embed import Embedder, default_embedder
 from factcheck.errors import InputError, NoQuotationsError
 from factcheck.extract import CARRY_PRONOUNS, PERSON_PRONOUNS, extract
-from factcheck.wordforms import same_words_in_other_forms
 from factcheck.types import (
     SEVERITY_ORDER,
     Alignment,
@@ -31,6 +29,7 @@ from factcheck.types import (
     SourceFinding,
     Summary,
 )
+from factcheck.wordforms import same_words_in_other_forms
 
 __version__ = "0.1.0"
 SIGN_OFF = re.compile(r"^\s*yours\s+(?:sincerely|faithfully|truly)\b", re.IGNORECASE | re.MULTILINE)
@@ -275,7 +274,7 @@ def _speaker_key(name: str) -> str:
     are one; a person's role after the comma is dropped."""
     key = " ".join(name.split(",")[0].lower().split())
     key = HEADING_LEAD.sub("", key)
-    return key[4:] if key.startswith("the ") else key
+    return key.removeprefix("the ")
 
 
 HEADING_LEAD = re.compile(  # 'Key findings from the DTO:' heads quotations of the DTO

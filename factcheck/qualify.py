@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from factcheck.config import Lexicon
@@ -22,11 +22,7 @@ CATEGORY_WORDS = {
     "adverse": "reports harm in",
 }
 STOPWORDS = frozenset(
-    """a an the to that and or of in on at for with by as is are was were be been being has have had it its this
-    these those their they there which who whom whose from into s also so then than but not no if when where
-    while what how all any each our we us you your he she his her them i me my do does did can could will would
-    should may might must shall very more most some many much such only other own same just over under about
-    after before between during through up down out off again further once here both few nor too well""".split()
+    ["a", "an", "the", "to", "that", "and", "or", "of", "in", "on", "at", "for", "with", "by", "as", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "it", "its", "this", "these", "those", "their", "they", "there", "which", "who", "whom", "whose", "from", "into", "s", "also", "so", "then", "than", "but", "not", "no", "if", "when", "where", "while", "what", "how", "all", "any", "each", "our", "we", "us", "you", "your", "he", "she", "his", "her", "them", "i", "me", "my", "do", "does", "did", "can", "could", "will", "would", "should", "may", "might", "must", "shall", "very", "more", "most", "some", "many", "much", "such", "only", "other", "own", "same", "just", "over", "under", "about", "after", "before", "between", "during", "through", "up", "down", "out", "off", "again", "further", "once", "here", "both", "few", "nor", "too", "well"]
 )
 
 

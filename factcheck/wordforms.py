@@ -13,9 +13,9 @@ from factcheck.qualify import stem
 WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?|\d+(?:[.,]\d+)*%?")
 ARTICLES = frozenset({"a", "an", "the"})
 PRONOUNS = frozenset(
-    "it its they their them theirs he him his she her hers we our us ours you your yours this these that those".split()
+    ["it", "its", "they", "their", "them", "theirs", "he", "him", "his", "she", "her", "hers", "we", "our", "us", "ours", "you", "your", "yours", "this", "these", "that", "those"]
 )
-AUXILIARIES = frozenset("am is are was were be been being has have had do does did will would shall".split())
+AUXILIARIES = frozenset(["am", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "do", "does", "did", "will", "would", "shall"])
 # British and American spellings of one word reduce to one form (organisation/organization, centre/center,
 # colour/color, programme/program, analyse/analyze, travelled/traveled).
 SPELLING_RULES = (
@@ -84,7 +84,7 @@ def _expanded(tokens: list[str]) -> list[str]:
             out.extend([token[:-3] if token[:-3] not in ("ca", "wo") else {"ca": "can", "wo": "will"}[token[:-3]], "not"])
         elif "'" in token:
             head, tail = token.split("'", 1)
-            out.extend([head, sorted(CONTRACTIONS.get(tail, {tail}))[0]])
+            out.extend([head, min(CONTRACTIONS.get(tail, {tail}))])
         else:
             out.append(token)
     return out

@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from factcheck.config import load_settings, models_dir  # noqa: E402
-from factcheck.evaluate import Totals, evaluate_case, find_cases  # noqa: E402
+from factcheck.config import load_settings, models_dir
+from factcheck.evaluate import Totals, evaluate_case, find_cases
 
 GRID: dict[tuple[str, str], list[float | int]] = {
     ("assess", "context_min_topic"): [0.02, 0.03, 0.04, 0.06, 0.08, 0.1],
@@ -54,7 +54,7 @@ def keeps_constraints(settings) -> bool:  # type: ignore[no-untyped-def]
     return generated.precision >= MIN_GENERATED and generated.recall >= MIN_GENERATED
 
 
-def with_value(settings, section: str, key: str, value: float | int):  # type: ignore[no-untyped-def]
+def with_value(settings, section: str, key: str, value: float):  # type: ignore[no-untyped-def]
     part = getattr(settings, section).model_copy(update={key: value})
     return settings.model_copy(update={section: part})
 
@@ -89,8 +89,10 @@ def main() -> None:
     lines = [
         "# Learned by scripts/calibrate.py on samples/real/dev (never on heldout). Regenerate with:",
         "#   .venv/bin/python scripts/calibrate.py",
-        f"# dev pairs: {len(cases)}; F0.5 {best[0]:.3f}, accuracy {totals.accuracy:.3f}, flag precision "
-        f"{totals.precision:.3f}, recall {totals.recall:.3f} (all-faithful floor {totals.floor_accuracy:.3f}).",
+        (
+            f"# dev pairs: {len(cases)}; F0.5 {best[0]:.3f}, accuracy {totals.accuracy:.3f}, flag precision "
+            f"{totals.precision:.3f}, recall {totals.recall:.3f} (all-faithful floor {totals.floor_accuracy:.3f})."
+        ),
         "# These values override models/settings.toml.",
     ]
     for section in sorted({s for s, _ in GRID}):
