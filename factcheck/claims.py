@@ -39,9 +39,8 @@ class Window:
 
 class ClaimChecker:
     def __init__(
-        self, source: LoadedDocument, settings: Settings, qualifier: Qualifier, topics: Topics, embedder: Embedder | None = None
+        self, source: LoadedDocument, settings: Settings, qualifier: Qualifier, topics: Topics
     ) -> None:
-        self.embedder = embedder
         self._index: dict[str, list[int]] | None = None
         self.source = source
         self.settings = settings
@@ -60,7 +59,7 @@ class ClaimChecker:
         self.source_words = frozenset(source.view.words)
         self.source_numbers = _numbers(self.source_lower)
 
-    def semantic_evidence(self, claim: str, embedder: Embedder | None = None) -> tuple[float, Window | None]:
+    def semantic_evidence(self, claim: str, embedder: Embedder | None) -> tuple[float, Window | None]:
         """The window nearest in meaning (cosine of sentence embeddings) among those sharing the most content
         words with `claim`, so the cost does not grow with the source's length.
 
@@ -68,7 +67,6 @@ class ClaimChecker:
         sentences' vectors, so each sentence is encoded once however many windows it belongs to. That sum
         underrates a pair whose sentences only together say what the claim does, so the best pair, when it
         scores near the best window, is then encoded whole."""
-        embedder = embedder or self.embedder
         candidates = self.candidates(claim, self.settings.claims.semantic_candidates)
         if embedder is None or not candidates:
             return 0.0, None
@@ -120,11 +118,11 @@ class ClaimChecker:
         number = min(gained, key=lambda n: (-round(gained[n], 9), len(self.windows[n].text), n))
         return gained[number] / total, self.windows[number]
 
-    def judge(self, claim: str, start: int, end: int) -> ClaimFinding | None:
+    def judge(self, claim: str, start: int, end: int, embedder: Embedder | None) -> ClaimFinding | None:
         coverage, window = self.best_evidence(claim)
         cfg = self.settings.claims
         # Meaning only matters when the shared words leave the verdict open
-        similarity, near = (0.0, None) if coverage >= cfg.min_coverage_supported else self.semantic_evidence(claim)
+        similarity, near = (0.0, None) if coverage >= cfg.min_coverage_supported else self.semantic_evidence(claim, embedder)
         if near is not None and similarity >= cfg.min_similarity_partly and coverage < cfg.min_coverage_supported:
             window = near if self.topics.coverage(claim, near.text) >= coverage * 0.8 or similarity >= cfg.min_similarity_supported else window
         evidence = window.text if window else ""
@@ -290,8 +288,14 @@ def _is_heading_like(text: str, start: int, end: int) -> bool:
 
 
 def check_claims(
-    release: LoadedDocument, quotes: list[Quote], checker: ClaimChecker, settings: Settings, source_names: list[str]
+    release: LoadedDocument,
+    quotes: list[Quote],
+    checker: ClaimChecker,
+    settings: Settings,
+    source_names: list[str],
+    embedder: Embedder | None = None,
 ) -> list[ClaimFinding]:
+    """The release's claims about the source, each judged against it (by meaning too when `embedder` is given)."""
     aliases = _alias_pattern([*settings.lexicon.source_aliases, *source_names])
     findings = []
     for start, end in claim_spans(release, quotes, settings, source_names):
@@ -301,7 +305,7 @@ def check_claims(
         coverage, _ = checker.best_evidence(claim)
         if not names_source and coverage < settings.claims.min_coverage_candidate:
             continue  # the release's own news, not a report of the source
-        finding = checker.judge(claim, start, end)
+        finding = checker.judge(claim, start, end, embedder)
         if finding is not None:
             findings.append(finding)
     return findings

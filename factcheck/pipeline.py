@@ -162,9 +162,10 @@ def check(
         raise InputError("no source to check against")
     docs = [s if isinstance(s, LoadedDocument) else load(s, settings) for s in inputs]
     seen = Counter(d.name for d in docs)
-    for number, doc in enumerate(docs, 1):
-        if seen[doc.name] > 1:
-            doc.name = f"{doc.name} #{number}"  # two sources given as text: tell them apart in the report
+    docs = [  # two sources given as text: tell them apart in the report, on copies, not the caller's documents
+        doc.model_copy(update={"name": f"{doc.name} #{number}"}) if seen[doc.name] > 1 else doc
+        for number, doc in enumerate(docs, 1)
+    ]
     sources = [prepare_source(doc, settings) for doc in docs]
     names = [*source_names, *settings.source_names, *(n for p in sources for n in p.names)]
     quotes = extract(release_doc, settings, names)
@@ -324,9 +325,7 @@ def _claims(
     rank = {"supported": 3, "contradicted": 2, "partly": 1, "unsupported": 0}
     per_source = []
     for prepared in sources:
-        checker = prepared.claims
-        checker.embedder = embedder
-        judged = check_claims(release, quotes, checker, settings, names)
+        judged = check_claims(release, quotes, prepared.claims, settings, names, embedder)
         per_source.append([c.model_copy(update={"source_name": prepared.doc.name}) for c in judged])
     best: dict[tuple[int, int], ClaimFinding] = {}
     for judged in per_source:

@@ -37,39 +37,39 @@ def checker(fake_embedder):
 
     settings = load_settings()
     topics = Topics([source.text[s.start : s.end] for s in source.sentences])
-    return ClaimChecker(source, settings, Qualifier(settings.lexicon), topics, None)
+    return ClaimChecker(source, settings, Qualifier(settings.lexicon), topics)
 
 
 def test_a_claim_the_source_makes_is_supported(fake_embedder):
-    c = checker(fake_embedder).judge("The auditors found the council reduced its carbon emissions by 12 per cent between 2022 and 2024", 0, 10)
+    c = checker(fake_embedder).judge("The auditors found the council reduced its carbon emissions by 12 per cent between 2022 and 2024", 0, 10, None)
     assert c.verdict == "supported"
     assert "12 per cent" in c.evidence_text[0]
 
 
 def test_a_wrong_number_is_only_partly_supported(fake_embedder):
-    c = checker(fake_embedder).judge("The council reduced its carbon emissions by 20 per cent between 2022 and 2024", 0, 10)
+    c = checker(fake_embedder).judge("The council reduced its carbon emissions by 20 per cent between 2022 and 2024", 0, 10, None)
     assert c.verdict == "partly"
     assert "20" in c.reason
 
 
 def test_a_stronger_quantifier_is_only_partly_supported(fake_embedder):
-    c = checker(fake_embedder).judge("All invoices were paid within 30 days, the audit found", 0, 10)
+    c = checker(fake_embedder).judge("All invoices were paid within 30 days, the audit found", 0, 10, None)
     assert c.verdict == "partly"
     assert "all" in c.reason.lower()
 
 
 def test_equal_strength_quantifiers_are_accepted(fake_embedder):
-    c = checker(fake_embedder).judge("Almost all invoices were paid within 30 days", 0, 10)
+    c = checker(fake_embedder).judge("Almost all invoices were paid within 30 days", 0, 10, None)
     assert c.verdict == "supported"
 
 
 def test_a_negated_finding_is_contradicted(fake_embedder):
-    c = checker(fake_embedder).judge("The council's accounts were not published on time and its financial management is effective", 0, 10)
+    c = checker(fake_embedder).judge("The council's accounts were not published on time and its financial management is effective", 0, 10, None)
     assert c.verdict == "contradicted"
 
 
 def test_something_the_source_never_says_is_unsupported(fake_embedder):
-    c = checker(fake_embedder).judge("The mayor opened a new swimming pool in the town centre last spring", 0, 10)
+    c = checker(fake_embedder).judge("The mayor opened a new swimming pool in the town centre last spring", 0, 10, None)
     assert c.verdict == "unsupported"
 
 
@@ -117,7 +117,7 @@ def test_reference_case_improvement_points_are_all_unreported(fake_embedder):
 
 def test_a_named_service_the_source_never_mentions_is_only_partly_supported(fake_embedder):
     c = checker(fake_embedder).judge(
-        "The council's financial management is effective thanks to the Westmoor Digital Hub", 0, 10
+        "The council's financial management is effective thanks to the Westmoor Digital Hub", 0, 10, None
     )
     assert c.verdict == "partly"
     assert "Westmoor Digital Hub" in c.reason

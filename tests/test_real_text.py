@@ -178,3 +178,17 @@ def test_a_grade_quoted_inside_a_quotation_is_checked(fake_embedder):
     )
     report = check(release, source, embedder=fake_embedder)
     assert [(q.text, q.speaker, q.verdict) for q in report.quotes][1] == ("Good", "source", "verbatim")
+
+
+def test_check_leaves_its_arguments_unchanged(fake_embedder):
+    from factcheck.config import load_settings
+    from factcheck.documents import load
+
+    settings = load_settings()
+    release = load("Inspectors said services were “effective”.", settings)
+    first = load(HELP_TO_BUY, settings)
+    second = load(HELP_TO_BUY, settings)  # the same text twice: the report tells them apart by name
+    before = [d.model_dump_json() for d in (release, first, second)]
+    report = check(release, [first, second], embedder=fake_embedder)
+    assert [d.model_dump_json() for d in (release, first, second)] == before
+    assert len(set(report.sources)) == 2
