@@ -336,8 +336,11 @@ def _from_chain(
         raw.extend(_edge_ops(qw, last.q_end, len(qw.words), last.s_end, view, False, function_words))
     raw = _fuzzy_equal(raw, qw, view, settings)
     raw, moved = _place_elsewhere(raw, qw, index, settings)
-    raw, moved = _split_reshaped(raw, moved, written, index.view.words)
-    matched = sum(1 for kind, qa, qb, *_ in raw if kind == "equal" for i in range(qa, qb) if not qw.bracketed[i])
+    raw, moved, reshaped = _split_reshaped(raw, moved, written, index.view.words)
+    # words placed through their source form count as found: the assessment judges the change of form
+    matched = reshaped + sum(
+        1 for kind, qa, qb, *_ in raw if kind == "equal" for i in range(qa, qb) if not qw.bracketed[i]
+    )
     score = 100.0 * matched / len(counted)
     ops = [
         _to_edit(op, qw, release, view, index.doc, len(qw.words)).model_copy(update={"moved": n in moved})
@@ -470,9 +473,10 @@ def _same_sentence(view: TextView, sa: int, sb: int, leading: bool) -> bool:
 
 def _split_reshaped(
     raw: list[tuple[str, int, int, int, int]], moved: set[int], written: list[str], source_words: list[str]
-) -> tuple[list[tuple[str, int, int, int, int]], set[int]]:
+) -> tuple[list[tuple[str, int, int, int, int]], set[int], int]:
     """Words aligned through their source form ('planned' to the source's 'plan') are a one-word replace
-    inside their run, so the assessment sees the change."""
+    inside their run, so the assessment sees the change; also how many there are."""
+    reshaped = 0
     out: list[tuple[str, int, int, int, int]] = []
     out_moved: set[int] = set()
     for n, (kind, qa, qb, sa, sb) in enumerate(raw):
@@ -486,12 +490,13 @@ def _split_reshaped(
                         pieces.append(("equal", qa + start, qa + i, sa + start, sa + i))
                     if differs:
                         pieces.append(("replace", qa + i, qa + i + 1, sa + i, sa + i + 1))
+                        reshaped += 1
                     start = i + 1
         for piece in pieces:
             if n in moved:
                 out_moved.add(len(out))
             out.append(piece)
-    return out, out_moved
+    return out, out_moved, reshaped
 
 
 def _fuzzy_equal(raw: list[tuple[str, int, int, int, int]], qw: QuoteWords, view: TextView, settings: Settings) -> list[tuple[str, int, int, int, int]]:

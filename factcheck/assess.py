@@ -67,6 +67,7 @@ def _cue_list(cues: list[Cue]) -> str:
     return ", ".join(_quoted(c.phrase) for c in cues[:3])
 
 
+CARRIED_CATEGORIES = ("negation", "hedge", "limiting", "soft")  # a release may keep these in words of its own
 RELEASE_CONTEXT_WORDS = 15  # how far either side of a quotation the release may carry words it cut from it
 SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z\u2018\u201c'\"])|\n\s*\n")
 
@@ -86,13 +87,15 @@ def release_after(release_text: str, quote: Quote) -> str:
     return " ".join(tail.split()[:RELEASE_CONTEXT_WORDS])
 
 
-def _not_carried(cues: list[Cue], release_words: str) -> list[Cue]:
+def _not_carried(cues: list[Cue], release_words: str, qualifier: Qualifier) -> list[Cue]:
     """The cues the release does not carry itself beside the quotation: 'the Bureau said that Sandy did not
-    “substantively impact …”' keeps the source's 'did not' outside the marks."""
+    “substantively impact …”' keeps the source's 'did not' outside the marks, and 'vaping might “desensitise”'
+    keeps the source's hedge ('may') in a word of its own."""
     if not cues or not release_words:
         return cues
     said = " " + " ".join(re.findall(r"[\w'\u2019-]+", release_words.lower())) + " "
-    return [c for c in cues if f" {c.phrase.lower()} " not in said]
+    kept = {c.category for c in qualifier.cues(release_words, CARRIED_CATEGORIES)}
+    return [c for c in cues if f" {c.phrase.lower()} " not in said and c.category not in kept]
 
 
 class Assessor:
@@ -349,7 +352,7 @@ class Assessor:
         quoted = text[alignment.source_start : alignment.source_end]
         problems = []
         after = text[alignment.source_end : self.source.sentences[last].end].strip()
-        after_cues = _not_carried(self._cut_qualifiers(after, quoted), release_after(release_text, quote))
+        after_cues = _not_carried(self._cut_qualifiers(after, quoted), release_after(release_text, quote), self.q)
         if after_cues:
             problems.append(
                 Problem(
@@ -370,7 +373,7 @@ class Assessor:
                 )
             )
             return problems
-        before_cues = _not_carried(self._lead_qualifiers(before, quoted), release_before(release_text, quote))
+        before_cues = _not_carried(self._lead_qualifiers(before, quoted), release_before(release_text, quote), self.q)
         if before_cues:
             problems.append(
                 Problem(

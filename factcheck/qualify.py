@@ -101,6 +101,7 @@ class Qualifier:
                     Cue(category, m.group().lower())
                     for m in pattern.finditer(text)
                     if not (category in ("soft", "limiting") and SUPERLATIVE_BEFORE.search(text, 0, m.start()))
+                    and not (category == "hedge" and COMPARATIVE_BEFORE.search(text, 0, m.start()))
                     and not (category == "criticism" and _used_as_noun(text, m.start(), m.end()))
                 )
         if "criticism" in categories:
@@ -139,6 +140,8 @@ def _used_as_noun(text: str, start: int, end: int) -> bool:
     return bool(NOUN_BEFORE.search(text, 0, start)) and bool(NOUN_AFTER.match(text, end))
 
 
+# 'more likely to move away', '4 times as likely': a comparison the finding measures, not a hedge on it
+COMPARATIVE_BEFORE = re.compile(r"\b(?:more|less|as|times|equally|twice)\s+$", re.IGNORECASE)
 SUPERLATIVE_BEFORE = re.compile(r"\b(?:the|their|its|our|his|her|your|my)\s+$", re.IGNORECASE)
 
 

@@ -49,6 +49,15 @@ CONTRACTIONS = {"m": {"am"}, "s": {"is", "has"}, "re": {"are"}, "ve": {"have"}, 
                 "d": {"would", "had"}, "t": {"not"}, "nt": {"not"}}
 
 
+NUMBER_WORDS = {
+    w: str(n)
+    for n, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+}
+
+
 def same_word(a: str, b: str, typo_ratio: float) -> bool:
     """One word in two forms: the same stem, the same word spelt the British or American way, a typo of a
     long word, or one pronoun for another."""
@@ -57,6 +66,8 @@ def same_word(a: str, b: str, typo_ratio: float) -> bool:
     if a in PRONOUNS and b in PRONOUNS:
         return True
     if b in CONTRACTIONS.get(a, ()) or a in CONTRACTIONS.get(b, ()):
+        return True
+    if NUMBER_WORDS.get(a, a) == NUMBER_WORDS.get(b, b):  # 'two months' for '2 months'
         return True
     if a[:1].isdigit() or b[:1].isdigit():
         return False
