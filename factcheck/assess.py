@@ -425,8 +425,8 @@ class Assessor:
         quotation belongs to ('… for most pupils'). A later clause that only explains ('…, because assessments
         are late') qualifies nothing, and criticism cut from a quotation that is itself critical does not soften it."""
         rest = after.lstrip(" ,;:)]\"'\u2019\u201d\u2013\u2014-")
-        if not any(ch.isalnum() for ch in rest):
-            return []
+        if not any(ch.isalnum() for ch in rest) or rest.strip(" .").lower() in self.grades:
+            return []  # nothing left, or a grade in the next cell of a judgements table ('Overall effectiveness Good')
         opening = CUT_CONTRAST_OPENING.match(rest)
         if opening:
             return [Cue("contrast", opening.group().lower()), *self.q.cues(rest, ("negation", "limiting", "hedge"))]

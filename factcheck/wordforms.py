@@ -74,10 +74,34 @@ def same_word(a: str, b: str, typo_ratio: float) -> bool:
     return min(len(a), len(b)) >= MIN_TYPO_LENGTH and fuzz.ratio(a, b) >= typo_ratio
 
 
+ACRONYM = re.compile(r"^[A-Z]{2,6}s?$")
+
+
+def _acronyms_spelt_out(said: str, written: str) -> tuple[list[str], list[str]]:
+    """Both texts' words, with an acronym on one side matched to the words it stands for on the other ('PA' for
+    'physical activity') taken out of both."""
+    a, b = said.split(), written.split()
+    for short, long in ((a, b), (b, a)):
+        for i, token in enumerate(list(short)):
+            letters = token.strip(".,;:()").rstrip("s")
+            if not ACRONYM.match(letters):
+                continue
+            initials = [w[:1].lower() for w in long]
+            for j in range(len(long) - len(letters) + 1):
+                if "".join(initials[j : j + len(letters)]) == letters.lower():
+                    del long[j : j + len(letters)]
+                    short[i] = ""
+                    break
+    return [w for w in a if w], [w for w in b if w]
+
+
 def same_words_in_other_forms(said: str, written: str, typo_ratio: float) -> bool:
     """The release's words are the source's in other forms, word for word in order once articles and
     auxiliary verbs are set aside ('help them find homes' / 'help them find a home'; 'have made' / 'made')."""
-    said_words, written_words = _expanded(words(said)), _expanded(words(written))
+    said_left, written_left = _acronyms_spelt_out(said, written)
+    if not said_left and not written_left:
+        return bool(said.strip()) and bool(written.strip())
+    said_words, written_words = _expanded(words(" ".join(said_left))), _expanded(words(" ".join(written_left)))
     a = [w for w in said_words if w not in ARTICLES and w not in AUXILIARIES and w not in CONTRACTIONS]
     b = [w for w in written_words if w not in ARTICLES and w not in AUXILIARIES and w not in CONTRACTIONS]
     if not a and not b:  # 'is' for the tokenizer's 's' of 'it's', 'was' for 'is': the verb's form only
