@@ -55,6 +55,15 @@ def _classify(text: str, pos: int, lo: int, hi: int) -> Mark | None:
     ch = text[pos]
     before = text[pos - 1] if pos > lo else " "
     after = text[pos + 1] if pos + 1 < hi else " "
+    if ch in DOUBLE:  # “‘M:i:III’ will …”: a double mark beside a single one is read by what lies past it
+        ahead = pos + 1
+        while ahead < hi and text[ahead] in SINGLE:
+            ahead += 1
+        behind = pos - 1
+        while behind >= lo and text[behind] in SINGLE:
+            behind -= 1
+        after = text[ahead] if ahead < hi and ahead > pos + 1 else after
+        before = text[behind] if behind >= lo and behind < pos - 1 else before
     space_before = before.isspace() or before in "([{\u2014\u2013-/" or before in DOUBLE + SINGLE
     space_after = after.isspace() or after in ".,;:!?)]}\u2014\u2013-/\u2026" or after in DOUBLE + SINGLE
     if ch in ("\u2032", "\u2033"):
@@ -214,12 +223,16 @@ def _raw_quotes(doc: LoadedDocument) -> list[_Raw]:
         if openers:
             first = openers[0]
             start, end = _strip_span(text, first.pos + 1, para.end)
-            if end > start and not any(r.start >= first.pos for r in found):
+            inside = [r for r in found if r.start >= first.pos]
+            for r in inside:  # ‘… the original 'best value' audit …’ left open: the closed pair is nested in it
+                r.nested = True
+            if end > start:
                 continues = nxt is not None and text[nxt.start] in DOUBLE + SINGLE and _family(text[nxt.start]) == first.family
                 found.append(_Raw(start, end, index, first.pos, None, unclosed=not continues, continues_next=continues))
         outer = [(r.open_mark, r.close_mark if r.close_mark is not None else para.end) for r in found]
+        listed = {r.open_mark for r in found}
         for pair in pairs:  # a quotation inside a quotation (‘our “Good” rating’) is listed too, after its outer one
-            if pair.close is None or not any(a < pair.open and pair.close < b for a, b in outer):
+            if pair.close is None or pair.open in listed or not any(a < pair.open and pair.close < b for a, b in outer):
                 continue
             start, end = _strip_span(text, pair.open + 1, pair.close)
             if end > start:
