@@ -194,32 +194,27 @@ def test_check_leaves_its_arguments_unchanged(fake_embedder):
     assert len(set(report.sources)) == 2
 
 
-def test_a_quotation_left_open_keeps_the_term_quoted_inside_it(fake_embedder):
-    # samples/real/dev/audit-accounts-commission-west-dunbartonshire: a multi-paragraph quotation, opened and
-    # never closed in its paragraph, holding a quoted term
-    from factcheck.config import load_settings
+def extracted_texts(release: str, settings) -> list[str]:
     from factcheck.documents import load
     from factcheck.extract import extract
 
-    settings = load_settings()
-    release = load(
+    return [q.text for q in extract(load(release, settings), settings, [])]
+
+
+def test_a_quotation_left_open_keeps_the_term_quoted_inside_it(settings):
+    # samples/real/dev/audit-accounts-commission-west-dunbartonshire: a multi-paragraph quotation, opened and
+    # never closed in its paragraph, holding a quoted term
+    texts = extracted_texts(
         'Commission chair John Baillie said: "We welcome the fact that the council now has an agreed improvement plan.\n\n'
         "\"However, there has been insufficient progress against many of the areas identified in the original 'best "
         "value' audit as priorities for immediate improvement.\n",
         settings,
     )
-    texts = [q.text for q in extract(release, settings, [])]
     assert texts[1].startswith("However, there has been insufficient progress")
     assert texts[2] == "best value"
 
 
-def test_a_double_mark_beside_a_single_one_still_opens(fake_embedder):
-    from factcheck.config import load_settings
-    from factcheck.documents import load
-    from factcheck.extract import extract
-
-    settings = load_settings()  # samples/real/dev/dist-mi3-rolling-stone: the film's title quoted inside the blurb
-    release = load("Rolling Stone: \"'M:i:III' will push your pulse rate past the danger zone!\"", settings)
-    assert [q.text for q in extract(release, settings, [])] == [
-        "'M:i:III' will push your pulse rate past the danger zone!", "M:i:III",
-    ]
+def test_a_double_mark_beside_a_single_one_still_opens(settings):
+    # samples/real/dev/dist-mi3-rolling-stone: the film's title quoted inside the blurb
+    texts = extracted_texts("Rolling Stone: \"'M:i:III' will push your pulse rate past the danger zone!\"", settings)
+    assert texts == ["'M:i:III' will push your pulse rate past the danger zone!", "M:i:III"]
