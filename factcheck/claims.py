@@ -128,8 +128,9 @@ class ClaimChecker:
         evidence = window.text if window else ""
         problems: list[str] = []
         contradiction = ""
-        for number in _numbers(claim):
-            if number not in _numbers(evidence) and number not in self.source_numbers:
+        evidence_numbers = _numbers(evidence)
+        for number in _numbers_in_order(claim):  # in the claim's order: the same input, the same reason
+            if number not in evidence_numbers and number not in self.source_numbers:
                 problems.append(f"the number {number} is not in the source")
         for month in dict.fromkeys(m.group().lower() for m in MONTH.finditer(claim)):
             if month not in self.source_words:
@@ -199,11 +200,15 @@ def _mentions(text: str, phrase: str) -> bool:
 
 
 def _numbers(text: str) -> set[str]:
-    found = set()
+    return set(_numbers_in_order(text))
+
+
+def _numbers_in_order(text: str) -> list[str]:
+    found: dict[str, None] = {}
     for m in NUMBER.finditer(text):
         token = m.group().lower().rstrip("%").replace(",", "")
-        found.add(str(NUMBER_WORDS.get(token, token)))
-    return found
+        found[str(NUMBER_WORDS.get(token, token))] = None
+    return list(found)
 
 
 def _missing_words(claim: str, evidence: str) -> str:

@@ -1,4 +1,7 @@
-"""Check every case under samples/ and write its reports under reports/ (the main job)."""
+"""Check every case under samples/ and write its reports under reports/ (the main job), or under the folder given.
+
+    .venv/bin/python scripts/sample_reports.py [OUT_DIR]
+"""
 
 from __future__ import annotations
 
@@ -15,10 +18,10 @@ FULL_FORMATS = (("json", "json"), ("md", "md"), ("text", "txt"), ("html", "html"
 SHARED_FORMATS = (("md", "md"), ("html", "html"))  # the generated benchmark's cases: the reports people read
 
 
-def main() -> int:
+def main(out: Path | None = None) -> int:
     os.chdir(ROOT)  # relative names in the reports, whatever the clone's location
     settings = load_settings()
-    out_dir = Path("reports")
+    out_dir = out or Path("reports")
     out_dir.mkdir(exist_ok=True)
     cases = sorted(p.parent for p in Path("samples").rglob("release.txt") if (p.parent / "source.txt").exists())
     failures = 0
@@ -41,4 +44,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else None))

@@ -218,3 +218,25 @@ def test_a_double_mark_beside_a_single_one_still_opens(settings):
     # samples/real/dev/dist-mi3-rolling-stone: the film's title quoted inside the blurb
     texts = extracted_texts("Rolling Stone: \"'M:i:III' will push your pulse rate past the danger zone!\"", settings)
     assert texts == ["'M:i:III' will push your pulse rate past the danger zone!", "M:i:III"]
+
+
+def test_the_report_does_not_depend_on_the_hash_seed():
+    # a real pair whose claims list several numbers the source lacks (samples/real/dev/sci-olympic-inspiration)
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    case = Path(__file__).resolve().parent.parent / "samples" / "real" / "dev" / "sci-olympic-inspiration"
+    program = (
+        "import sys; from factcheck import check; from factcheck.embed import HashingEmbedder; "
+        f"print(check({str(case / 'release.txt')!r}, {str(case / 'source.txt')!r}, embedder=HashingEmbedder()).model_dump_json())"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", program], capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
