@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import factcheck
     from factcheck.config import load_settings
-    from factcheck.embed import default_embedder, onnx_model_path
+    from factcheck.embed.backends import default_embedder, onnx_model_path
 
     onnx = onnx_model_path().parent
     tmp = tempfile.mkdtemp(prefix="factcheck-profile-")
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  prepared source: {result['prepared']['total_s']:.1f} s under cProfile", flush=True)
 
     # what-if experiments on the hot stages, timed without the profiler
-    from factcheck import documents
+    from factcheck.text import document as documents
 
     text = case.source
     timings: dict[str, list[float]] = {}
@@ -144,8 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         timings["documents.find_sentences(source) alone (pysbd)"] = median_time(
             lambda: documents.find_sentences(text, view, paragraphs), args.runs, re.purge
         )
-    from factcheck.align import SourceIndex, align
-    from factcheck.extract import extract
+    from factcheck.align.aligner import SourceIndex, align
+    from factcheck.quotes.extract import extract
 
     settings = load_settings()
     quotes = extract(release, settings, ["the report", "the review", "the authors", "inspectors"])

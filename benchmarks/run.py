@@ -126,7 +126,7 @@ def fmt(value: float | None, unit: str) -> str:
 
 
 def _user_onnx_dir() -> Path | None:
-    from factcheck.embed import onnx_model_path
+    from factcheck.embed.backends import onnx_model_path
 
     path = onnx_model_path()
     return path.parent if path.exists() else None
@@ -225,7 +225,7 @@ def warm_library(b: Bench, runs: int) -> None:
     print("warm library call: factcheck.check() on the reference case", flush=True)
     import factcheck
     from factcheck.config import load_settings
-    from factcheck.embed import default_embedder
+    from factcheck.embed.backends import default_embedder
 
     os.environ["FACTCHECK_CACHE"] = str(b.fresh_cache())
     release, source = factcheck.load(REL), factcheck.load(SRC)
@@ -253,7 +253,7 @@ def warm_library(b: Bench, runs: int) -> None:
 def _reset_process_caches() -> None:
     from factcheck import pipeline
     from factcheck.config import load_settings
-    from factcheck.embed import default_embedder
+    from factcheck.embed.backends import default_embedder
 
     prepared = getattr(pipeline, "_PREPARED", None)
     if prepared is not None:
@@ -311,7 +311,7 @@ def encoding(b: Bench, runs: int, torch_too: bool) -> None:
     print("embedding throughput (source passages of the 10k-word case)", flush=True)
     import factcheck
     from factcheck.config import load_settings
-    from factcheck.embed import OnnxEmbedder, SentenceTransformerEmbedder
+    from factcheck.embed.backends import OnnxEmbedder, SentenceTransformerEmbedder
 
     doc = factcheck.load(build_case(10000, 50).source)
     windows = [" ".join(doc.text[s.start : s.end].split()) for s in doc.sentences]
@@ -450,9 +450,9 @@ def _overlaps(a: tuple[int, int], c: tuple[int, int], cycle: int) -> bool:
 def baseline(b: Bench, case: Case, product_runs: int) -> None:
     print(f"baseline: difflib against every 1-3 sentence window, {case.name}", flush=True)
     import factcheck
-    from factcheck.align import SourceIndex, align
+    from factcheck.align.aligner import SourceIndex, align
     from factcheck.config import load_settings
-    from factcheck.extract import extract
+    from factcheck.quotes.extract import extract
 
     settings = load_settings()
     release, source = factcheck.load(case.release), factcheck.load(case.source)
@@ -514,7 +514,7 @@ def baseline(b: Bench, case: Case, product_runs: int) -> None:
     )
     a = b.add(
         f"factcheck alignment only, {case.name}", align_samples, "s",
-        "SourceIndex(source, 3) + align(q, ...) for every extracted quotation (factcheck.align)",
+        "SourceIndex(source, 3) + align(q, ...) for every extracted quotation (factcheck.align.aligner)",
     )
     c = b.add(
         f"factcheck check(), prepared source, {case.name}", check_samples, "s",
@@ -555,10 +555,10 @@ def _verdicts_both_ways(quote: str, source: Any, start: int, end: int) -> tuple[
     """One quotation's verdict when factcheck's index finds its passage in the whole source, and when the
     aligner may only use the words of the baseline's best window. Everything else (extraction, assessment
     with the whole source's context and word weights) is the same code on the same source."""
-    from factcheck.align import SourceIndex, align
+    from factcheck.align.aligner import SourceIndex, align
     from factcheck.config import load_settings
-    from factcheck.documents import load
-    from factcheck.extract import extract
+    from factcheck.text.document import load
+    from factcheck.quotes.extract import extract
     from factcheck.pipeline import prepare_source
 
     settings = load_settings()

@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from factcheck.embed import onnx_dir
+    from factcheck.embed.backends import onnx_dir
 
     exported = onnx_dir()
     cache = Path(tempfile.mkdtemp(prefix="factcheck-stages-"))
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copytree(exported, cache / "onnx")
     os.environ["FACTCHECK_CACHE"] = str(cache)  # an empty vector cache: every source is new
 
-    from factcheck import documents, embed, pipeline
+    from factcheck.text import document as documents, embed, pipeline
     from factcheck.config import load_settings
     from factcheck.report import render
 

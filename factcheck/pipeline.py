@@ -9,15 +9,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from factcheck.align import SourceIndex, align, align_at, exact_occurrences
-from factcheck.assess import Assessor
-from factcheck.claims import ClaimChecker, Window, check_claims
+from factcheck.align.aligner import SourceIndex, align, align_at, exact_occurrences
+from factcheck.assess.verdicts import Assessor
+from factcheck.assess.claims import ClaimChecker, Window, check_claims
 from factcheck.config import Settings, load_settings
-from factcheck.coverage import FindingMap, findings_status
-from factcheck.documents import LoadedDocument, load
-from factcheck.embed import Embedder, default_embedder
+from factcheck.assess.coverage import FindingMap, findings_status
+from factcheck.text.document import LoadedDocument, load
+from factcheck.embed.backends import Embedder, default_embedder
 from factcheck.errors import InputError, NoQuotationsError
-from factcheck.extract import CARRY_PRONOUNS, PERSON_PRONOUNS, extract
+from factcheck.quotes.extract import CARRY_PRONOUNS, PERSON_PRONOUNS, extract
 from factcheck.types import (
     SEVERITY_ORDER,
     Alignment,
@@ -29,7 +29,7 @@ from factcheck.types import (
     SourceFinding,
     Summary,
 )
-from factcheck.wordforms import same_words_in_other_forms
+from factcheck.text.wordforms import same_words_in_other_forms
 
 __version__ = "0.1.0"
 SIGN_OFF = re.compile(r"^\s*yours\s+(?:sincerely|faithfully|truly)\b", re.IGNORECASE | re.MULTILINE)

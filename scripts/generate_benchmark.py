@@ -11,8 +11,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))  # the generator is a development tool, not part of the package
 
-from factcheck.benchmark import SPLITS, VERDICTS, generate, write
+from generator import SPLITS, VERDICTS, generate, write
 
 
 def main(argv: list[str] | None = None) -> int:

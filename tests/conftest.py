@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from factcheck.config import Settings, load_settings
-from factcheck.embed import HashingEmbedder
+from factcheck.embed.backends import HashingEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

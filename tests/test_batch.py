@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from factcheck import embed
+from factcheck.embed import backends as embed
 from factcheck.batch import (
     FAKE_EMBEDDER_ENV,
     BatchItem,
@@ -25,7 +25,7 @@ from factcheck.batch import (
     unique_names,
 )
 from factcheck.cli import app
-from factcheck.embed import HashingEmbedder
+from factcheck.embed.backends import HashingEmbedder
 from factcheck.errors import InputError
 from tests.conftest import ROOT
 

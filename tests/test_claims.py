@@ -7,9 +7,9 @@ import json
 import pytest
 
 from factcheck import check
-from factcheck.claims import ClaimChecker
-from factcheck.documents import build_document
-from factcheck.qualify import Qualifier, Topics
+from factcheck.assess.claims import ClaimChecker
+from factcheck.text.document import build_document
+from factcheck.assess.qualify import Qualifier, Topics
 from tests.conftest import SAMPLES
 
 SOURCE = """Report of the audit of Westmoor District Council, 2024

@@ -6,7 +6,7 @@ import pytest
 
 from pathlib import Path
 
-from factcheck.documents import ONE_SENTENCE, _segmenter, build_document, decode, normalise, split_paragraph
+from factcheck.text.document import ONE_SENTENCE, _segmenter, build_document, decode, normalise, split_paragraph
 from factcheck.errors import BinaryInputError, EmptyInputError
 
 
@@ -79,7 +79,7 @@ def _reference_normalise(text: str):
     """The character-at-a-time normalisation that the bulk ASCII path must reproduce exactly."""
     import unicodedata
 
-    from factcheck.documents import QUOTE_FOLD
+    from factcheck.text.document import QUOTE_FOLD
 
     out, starts, ends = [], [], []
     norm_at = [0] * (len(text) + 1)
@@ -193,7 +193,7 @@ def test_the_one_sentence_shortcut_agrees_with_pysbd(text):
 
 
 def test_a_long_one_line_text_is_read_as_text_not_as_a_path():
-    from factcheck.documents import load
+    from factcheck.text.document import load
 
     sentence = "Social workers know children well and ensure that their views help inform plans. " * 4
     assert len(sentence) < 1024 and "\n" not in sentence

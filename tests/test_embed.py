@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from factcheck import embed
+from factcheck.embed import backends as embed
 from factcheck.config import EmbeddingSettings, load_settings
-from factcheck.embed import (
+from factcheck.embed.backends import (
     CHECK_TEXTS,
     CachingEmbedder,
     HashingEmbedder,
@@ -57,9 +57,9 @@ def cache(tmp_path, monkeypatch):
 
 def test_importing_factcheck_imports_neither_torch_nor_onnxruntime():
     code = (
-        "import sys, factcheck, factcheck.cli, factcheck.pipeline, factcheck.embed\n"
+        "import sys, factcheck, factcheck.cli, factcheck.pipeline, factcheck.embed.backends\n"
         "from factcheck.config import load_settings\n"
-        "e = factcheck.embed.default_embedder(load_settings().embedding)\n"
+        "e = factcheck.embed.backends.default_embedder(load_settings().embedding)\n"
         "heavy = ('torch', 'onnxruntime', 'sentence_transformers', 'transformers', 'tokenizers', 'onnx')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
@@ -125,7 +125,7 @@ def test_an_unusable_cache_folder_never_fails_a_check(tmp_path, monkeypatch, cap
     monkeypatch.setenv("FACTCHECK_CACHE", str(blocker))
     embed._stores.clear()
     embedder = CountingEmbedder(EmbeddingSettings())
-    with caplog.at_level(logging.WARNING, logger="factcheck.embed"):
+    with caplog.at_level(logging.WARNING, logger="factcheck.embed.backends"):
         out = embedder.encode(["Pupils are safe.", "Staff are kind."])
     assert out.shape == (2, 384)
     assert "disabled" in caplog.text
@@ -147,7 +147,7 @@ def test_settings_choose_the_backend(cache):
 def test_onnx_falls_back_to_torch_when_the_export_cannot_be_had(cache, monkeypatch, caplog):
     monkeypatch.setattr(embed, "_available", lambda module: module != "torch")
     embedder = OnnxEmbedder(EmbeddingSettings())
-    with caplog.at_level(logging.WARNING, logger="factcheck.embed"):
+    with caplog.at_level(logging.WARNING, logger="factcheck.embed.backends"):
         embedder._load()  # no exported file in the private cache folder, and "no torch" to export it
     assert embedder.backend == "torch"
     assert "does not exist" in caplog.text
@@ -164,7 +164,7 @@ def test_a_failed_export_is_not_tried_again_by_every_process(cache, monkeypatch,
 
     monkeypatch.setattr(embed, "export_onnx", no_export)
     embedder = OnnxEmbedder(EmbeddingSettings())
-    with caplog.at_level(logging.WARNING, logger="factcheck.embed"):
+    with caplog.at_level(logging.WARNING, logger="factcheck.embed.backends"):
         embedder._load()
     assert embedder.backend == "torch"
     assert "an earlier export failed" in caplog.text

@@ -12,10 +12,10 @@ import pytest
 
 import factcheck
 from factcheck.config import Settings, load_settings
-from factcheck.documents import load, read_input
-from factcheck.embed import HashingEmbedder
+from factcheck.text.document import load, read_input
+from factcheck.embed.backends import HashingEmbedder
 from factcheck.errors import BinaryInputError, EmptyInputError, InputTooLargeError, NoTextLayerError
-from factcheck.formats import detect, extract_text, looks_like_markdown, markdown_text
+from factcheck.inputs.formats import detect, extract_text, looks_like_markdown, markdown_text
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = ROOT / "samples" / "birmingham-2021"
@@ -396,7 +396,7 @@ def test_stdin_is_read_with_the_same_detection(monkeypatch: pytest.MonkeyPatch, 
 
 
 def test_pdf_line_end_hyphens() -> None:
-    from factcheck.formats import _join, _vocabulary
+    from factcheck.inputs.formats import _join, _vocabulary
 
     vocab = _vocabulary(["an improvement plan and well-matched homes", "the well of the COVID rules", "text"])
     assert _join("the improve-", " ", "ment was", vocab) == "the improvement was"  # the word is elsewhere
@@ -470,9 +470,9 @@ def test_docx_tables_and_lists(tmp_path: Path) -> None:
 
 def test_html_blockquote_and_q_become_quotations():
     from factcheck.config import load_settings
-    from factcheck.documents import build_document
-    from factcheck.extract import extract
-    from factcheck.formats import extract_text
+    from factcheck.text.document import build_document
+    from factcheck.quotes.extract import extract
+    from factcheck.inputs.formats import extract_text
 
     page = (
         b"<html><body><nav>Home | News</nav><article><h1>Council welcomes report</h1>"

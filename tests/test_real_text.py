@@ -182,7 +182,7 @@ def test_a_grade_quoted_inside_a_quotation_is_checked(fake_embedder):
 
 def test_check_leaves_its_arguments_unchanged(fake_embedder):
     from factcheck.config import load_settings
-    from factcheck.documents import load
+    from factcheck.text.document import load
 
     settings = load_settings()
     release = load("Inspectors said services were “effective”.", settings)
@@ -195,8 +195,8 @@ def test_check_leaves_its_arguments_unchanged(fake_embedder):
 
 
 def extracted_texts(release: str, settings) -> list[str]:
-    from factcheck.documents import load
-    from factcheck.extract import extract
+    from factcheck.text.document import load
+    from factcheck.quotes.extract import extract
 
     return [q.text for q in extract(load(release, settings), settings, [])]
 
@@ -229,7 +229,7 @@ def test_the_report_does_not_depend_on_the_hash_seed():
 
     case = Path(__file__).resolve().parent.parent / "samples" / "real" / "dev" / "sci-olympic-inspiration"
     program = (
-        "import sys; from factcheck import check; from factcheck.embed import HashingEmbedder; "
+        "import sys; from factcheck import check; from factcheck.embed.backends import HashingEmbedder; "
         f"print(check({str(case / 'release.txt')!r}, {str(case / 'source.txt')!r}, embedder=HashingEmbedder()).model_dump_json())"
     )
     outputs = {

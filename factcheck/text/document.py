@@ -148,13 +148,13 @@ def _control_share(data: bytes) -> float:
 
 def read_input(value: str | Path, settings: Settings) -> tuple[str, str]:
     """(name, text) of a path, an http(s) URL, "-" (standard input), or a string that is itself the text.
-    Files, URLs and standard input may be PDF, DOCX, HTML, Markdown or plain text (factcheck.formats)."""
-    from factcheck.formats import extract_text
+    Files, URLs and standard input may be PDF, DOCX, HTML, Markdown or plain text (factcheck.inputs.formats)."""
+    from factcheck.inputs.formats import extract_text
 
     if str(value) == "-" and not Path("-").exists():  # "-" or Path("-") (as a CLI passes it): standard input
         return "<stdin>", extract_text(_read_stdin(settings.limits.max_input_bytes), "<stdin>", None)
     if isinstance(value, str):
-        from factcheck.fetch import fetch, is_url
+        from factcheck.inputs.fetch import fetch, is_url
 
         if is_url(value):
             fetched = fetch(value, settings)
@@ -426,7 +426,7 @@ def _structure_version() -> str:
 
 
 def _structure_path(text: str) -> Path:
-    from factcheck.embed import cache_dir
+    from factcheck.embed.backends import cache_dir
 
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     return cache_dir() / "structure" / f"{_structure_version()}-{digest}.json"

@@ -42,7 +42,7 @@ class Fetched:
 
     @property
     def hint(self) -> str | None:
-        """A format hint for factcheck.formats: the Content-Type, else the extension of the URL's path."""
+        """A format hint for factcheck.inputs.formats: the Content-Type, else the extension of the URL's path."""
         if self.content_type:
             return self.content_type
         name = self.url.split("?", 1)[0].split("#", 1)[0].rsplit("/", 1)[-1]

@@ -106,7 +106,7 @@ def _zip_kind(data: bytes, name: str) -> Kind:
 
 def extract_text(data: bytes, name: str, hint: str | None = None) -> str:
     """The plain text of an input's bytes, in whatever format it is; `hint` is an extension or a MIME type."""
-    from factcheck.documents import decode
+    from factcheck.text.document import decode
 
     if not data.strip():
         raise EmptyInputError(f"{name} is empty")

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from factcheck.qualify import stem
+from factcheck.assess.qualify import stem
 
 WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?|\d+(?:[.,]\d+)*%?")
 ARTICLES = frozenset({"a", "an", "the"})

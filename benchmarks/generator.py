@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from factcheck.documents import LoadedDocument, build_document, decode, normalise
+from factcheck.text.document import LoadedDocument, build_document, decode, normalise
 
 SPLITS = ("tune", "heldout")
 VERDICTS = (
@@ -279,7 +279,7 @@ def cues(text: str) -> tuple[str, ...]:
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased words of the normalised text (the same notion of a word as factcheck.documents)."""
+    """Lower-cased words of the normalised text (the same notion of a word as factcheck.text.document)."""
     return normalise(text).words
 
 

@@ -7,8 +7,8 @@ import re
 from bisect import bisect_left
 
 from factcheck.config import Settings
-from factcheck.documents import LoadedDocument
-from factcheck.qualify import Qualifier, Topics, _phrase_pattern, content_stems
+from factcheck.text.document import LoadedDocument
+from factcheck.assess.qualify import Qualifier, Topics, _phrase_pattern, content_stems
 from factcheck.types import Balance, QuoteFinding, SourceFinding
 
 MIN_FINDING_WORDS = 5

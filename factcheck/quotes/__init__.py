@@ -1,0 +1,1 @@
+"""The extract stage: quotation marks paired into quotations, each credited to its speaker."""
