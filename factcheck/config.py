@@ -142,4 +142,23 @@ def load_settings(directory: Path | None = None, *, ignore_calibration: bool = F
     """The settings in `directory` (default: models/): settings.toml, then the learned calibration.toml over it,
     then keyword overrides on top."""
     settings = _load_from((directory or models_dir()).resolve(), not ignore_calibration)
-    return settings.model_copy(update=overrides) if overrides else settings
+    return with_overrides(settings, **overrides) if overrides else settings
+
+
+def with_overrides(settings: Settings, **overrides: object) -> Settings:
+    """A copy of `settings` with whole sections or fields replaced, validated like the files are: an unknown
+    key, or a value of the wrong type, is a SettingsError, never a silently wrong setting."""
+    data = settings.model_dump()
+    for key, value in overrides.items():
+        if isinstance(value, BaseModel):
+            value = value.model_dump()
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise SettingsError(f"invalid setting {where!r}: {first['msg']}") from None

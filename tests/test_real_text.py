@@ -240,3 +240,16 @@ def test_the_report_does_not_depend_on_the_hash_seed():
         for seed in ("1", "2", "3")
     }
     assert len(outputs) == 1
+
+
+def test_settings_overrides_are_validated():
+    from factcheck.config import load_settings, with_overrides
+    from factcheck.errors import SettingsError
+
+    settings = load_settings()
+    assert with_overrides(settings, assess={"context_min_words": 6}).assess.context_min_words == 6
+    assert with_overrides(settings, assess={"context_min_words": 6}).assess.context_min_topic == settings.assess.context_min_topic
+    with pytest.raises(SettingsError, match="context_min_wordz"):
+        with_overrides(settings, assess={"context_min_wordz": 6})
+    with pytest.raises(SettingsError, match="context_min_words"):
+        with_overrides(settings, assess={"context_min_words": "many"})
