@@ -6,7 +6,9 @@ import pytest
 
 from pathlib import Path
 
-from factcheck.text.document import ONE_SENTENCE, _segmenter, build_document, decode, normalise, split_paragraph
+from factcheck.inputs import decode
+from factcheck.text import build_document, normalise, sentence_segmenter, split_paragraph
+from factcheck.text.segment import ONE_SENTENCE
 from factcheck.errors import BinaryInputError, EmptyInputError
 
 
@@ -79,7 +81,7 @@ def _reference_normalise(text: str):
     """The character-at-a-time normalisation that the bulk ASCII path must reproduce exactly."""
     import unicodedata
 
-    from factcheck.text.document import QUOTE_FOLD
+    from factcheck.text.normalise import QUOTE_FOLD
 
     out, starts, ends = [], [], []
     norm_at = [0] * (len(text) + 1)
@@ -137,7 +139,7 @@ def test_the_faster_abbreviation_pass_splits_every_sample_paragraph_as_pysbd_doe
     import pysbd
 
     plain = pysbd.Segmenter(language="en", clean=False)
-    ours = _segmenter()
+    ours = sentence_segmenter()
     paragraphs = _sample_paragraphs()
     assert len(paragraphs) > 500
     differing = [p[:80] for p in paragraphs if ours.segment(p) != plain.segment(p)]
@@ -160,7 +162,7 @@ ABBREVIATION_TEXT = st.lists(
 def test_the_faster_abbreviation_pass_agrees_with_pysbd_on_abbreviation_heavy_text(text):
     import pysbd
 
-    assert _segmenter().segment(text) == pysbd.Segmenter(language="en", clean=False).segment(text)
+    assert sentence_segmenter().segment(text) == pysbd.Segmenter(language="en", clean=False).segment(text)
 
 
 def test_paragraphs_with_no_inner_sentence_end_are_split_as_pysbd_splits_them():
@@ -193,7 +195,7 @@ def test_the_one_sentence_shortcut_agrees_with_pysbd(text):
 
 
 def test_a_long_one_line_text_is_read_as_text_not_as_a_path():
-    from factcheck.text.document import load
+    from factcheck.inputs import load
 
     sentence = "Social workers know children well and ensure that their views help inform plans. " * 4
     assert len(sentence) < 1024 and "\n" not in sentence
