@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
-
 from pathlib import Path
 
+import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from factcheck.errors import BinaryInputError, EmptyInputError
 from factcheck.inputs import decode
 from factcheck.text import build_document, normalise, sentence_segmenter, split_paragraph
 from factcheck.text.segment import ONE_SENTENCE
-from factcheck.errors import BinaryInputError, EmptyInputError
 
 
 def test_normalised_words_point_back_at_the_original_characters():
@@ -111,8 +114,6 @@ def _reference_normalise(text: str):
     return "".join(out), starts, ends, norm_at
 
 
-from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
-
 TEXTS = st.one_of(
     st.text(max_size=200),
     st.lists(st.sampled_from(["ab", "Cd.", " ", "\n\n", "\u2019", "e\u0301", "\u0301", "\u00a0", "\ufb01", "\u200b", "x"]), max_size=40).map("".join),
@@ -202,3 +203,12 @@ def test_a_long_one_line_text_is_read_as_text_not_as_a_path():
     doc = load(sentence.strip())
     assert doc.name == "<text>"
     assert len(doc.sentences) == 4
+
+
+def test_the_text_package_exports_a_sorted_all_naming_every_public_name():
+    from factcheck import text
+
+    assert text.__all__ == sorted(text.__all__)
+    assert all(hasattr(text, name) for name in text.__all__)
+    public = {n for n in dir(text) if not n.startswith("_") and not isinstance(getattr(text, n), type(text))}
+    assert public <= set(text.__all__) | {"annotations"}

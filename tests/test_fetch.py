@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 import factcheck
-from factcheck.inputs import fetch as fetch_module
 from factcheck.config import Settings, load_settings
-from factcheck.inputs import address_problem, check_url, is_url, load, read_input
 from factcheck.embed.backends import HashingEmbedder
 from factcheck.errors import BlockedURLError, FetchError, InputTooLargeError
+from factcheck.inputs import address_problem, check_url, is_url, load, read_input
+from factcheck.inputs import fetch as fetch_module
 from factcheck.inputs.fetch import fetch
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,9 +12,9 @@ import pytest
 
 import factcheck
 from factcheck.config import Settings, load_settings
-from factcheck.inputs import detect, extract_text, load, looks_like_markdown, markdown_text, read_input
 from factcheck.embed.backends import HashingEmbedder
 from factcheck.errors import BinaryInputError, EmptyInputError, InputTooLargeError, NoTextLayerError
+from factcheck.inputs import detect, extract_text, load, looks_like_markdown, markdown_text, read_input
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = ROOT / "samples" / "birmingham-2021"
@@ -469,9 +469,9 @@ def test_docx_tables_and_lists(tmp_path: Path) -> None:
 
 def test_html_blockquote_and_q_become_quotations():
     from factcheck.config import load_settings
-    from factcheck.text import build_document
-    from factcheck.quotes.extract import extract
     from factcheck.inputs import extract_text
+    from factcheck.quotes.extract import extract
+    from factcheck.text import build_document
 
     page = (
         b"<html><body><nav>Home | News</nav><article><h1>Council welcomes report</h1>"
@@ -486,3 +486,12 @@ def test_html_blockquote_and_q_become_quotations():
         ("Some wait too long for help.", "source"),
         ("we are pleased", "other"),
     ]
+
+
+def test_the_inputs_package_exports_a_sorted_all_naming_every_public_name() -> None:
+    from factcheck import inputs
+
+    assert inputs.__all__ == sorted(inputs.__all__)
+    assert all(hasattr(inputs, name) for name in inputs.__all__)
+    public = {n for n in dir(inputs) if not n.startswith("_") and not isinstance(getattr(inputs, n), type(inputs))}
+    assert public <= set(inputs.__all__) | {"annotations"}

@@ -26,6 +26,7 @@ DROP_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", 
 
 
 def meta_charset(data: bytes) -> str | None:
+    """The charset a page's <meta> declares in its first 4 KB, if any."""
     m = META_CHARSET.search(data[:4096])
     return m.group(1).decode("ascii") if m else None
 

@@ -14,7 +14,6 @@ from factcheck.text.segment import (
 from factcheck.text.wordforms import (
     MIN_TYPO_LENGTH,
     american,
-    same_word,
     same_words_in_other_forms,
     stem,
     words,
@@ -30,7 +29,6 @@ __all__ = [  # noqa: RUF022  # in sorted() order, as for the package's own __all
     "find_paragraphs",
     "find_sentences",
     "normalise",
-    "same_word",
     "same_words_in_other_forms",
     "sentence_segmenter",
     "split_paragraph",
