@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from factcheck.text.document import LoadedDocument, build_document, decode, normalise
+from factcheck.inputs import decode
+from factcheck.text import LoadedDocument, build_document, normalise
 
 SPLITS = ("tune", "heldout")
 VERDICTS = (

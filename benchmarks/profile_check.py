@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  prepared source: {result['prepared']['total_s']:.1f} s under cProfile", flush=True)
 
     # what-if experiments on the hot stages, timed without the profiler
-    from factcheck.text import document as documents
+    from factcheck import text as documents
 
     text = case.source
     timings: dict[str, list[float]] = {}

@@ -14,7 +14,7 @@ from cases import REFERENCE, build_case
 
 import factcheck
 from factcheck.config import load_settings
-from factcheck.text.document import load
+from factcheck.inputs import load
 from factcheck.embed.backends import default_embedder
 from factcheck.pipeline import check
 

@@ -557,7 +557,7 @@ def _verdicts_both_ways(quote: str, source: Any, start: int, end: int) -> tuple[
     with the whole source's context and word weights) is the same code on the same source."""
     from factcheck.align.aligner import SourceIndex, align
     from factcheck.config import load_settings
-    from factcheck.text.document import load
+    from factcheck.inputs import load
     from factcheck.quotes.extract import extract
     from factcheck.pipeline import prepare_source
 

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copytree(exported, cache / "onnx")
     os.environ["FACTCHECK_CACHE"] = str(cache)  # an empty vector cache: every source is new
 
-    from factcheck.text import document as documents, embed, pipeline
+    from factcheck import embed, inputs as documents, pipeline
     from factcheck.config import load_settings
     from factcheck.report import render
 

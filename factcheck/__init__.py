@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from factcheck.text.document import load
+from factcheck.inputs import load
 from factcheck.errors import (
     BinaryInputError,
     EmptyInputError,

@@ -67,7 +67,7 @@ def _preload() -> None:
     """What every worker needs, imported (and pysbd's rules compiled) once in the parent before it forks."""
     import factcheck.pipeline  # noqa: F401
     import factcheck.report  # noqa: F401
-    from factcheck.text.document import _segmenter
+    from factcheck.text import sentence_segmenter as _segmenter
 
     _segmenter()
 
@@ -311,7 +311,7 @@ def _write(path: Path, text: str) -> None:
 
 def _run_item(item: BatchItem, out_dir: Path, formats: tuple[str, ...]) -> ItemResult:
     """Check one item in a worker and write its reports; every error becomes part of the result."""
-    from factcheck.text.document import load
+    from factcheck.inputs import load
     from factcheck.pipeline import check
     from factcheck.report import render
 

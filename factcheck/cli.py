@@ -59,7 +59,7 @@ def check(
     ] = False,
 ) -> None:
     """Check every quotation in RELEASE against SOURCES and report a verdict for each."""
-    from factcheck.text.document import load
+    from factcheck.inputs import load
     from factcheck.pipeline import check as run_check
     from factcheck.report import render
 

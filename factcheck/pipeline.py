@@ -14,7 +14,8 @@ from factcheck.assess.verdicts import Assessor
 from factcheck.assess.claims import ClaimChecker, Window, check_claims
 from factcheck.config import Settings, load_settings
 from factcheck.assess.coverage import FindingMap, findings_status
-from factcheck.text.document import LoadedDocument, load
+from factcheck.inputs import load
+from factcheck.text import LoadedDocument
 from factcheck.embed.backends import Embedder, default_embedder
 from factcheck.errors import InputError, NoQuotationsError
 from factcheck.quotes.extract import CARRY_PRONOUNS, PERSON_PRONOUNS, extract
@@ -29,7 +30,7 @@ from factcheck.types import (
     SourceFinding,
     Summary,
 )
-from factcheck.text.wordforms import same_words_in_other_forms
+from factcheck.text import same_words_in_other_forms
 
 __version__ = "0.1.0"
 SIGN_OFF = re.compile(r"^\s*yours\s+(?:sincerely|faithfully|truly)\b", re.IGNORECASE | re.MULTILINE)

@@ -173,9 +173,9 @@ def file_to_text(data: bytes, filename: str) -> str:
     """An uploaded file as text: through factcheck.inputs.formats when it exists (PDF, Word, ...), else decoded as
     UTF-8 or cp1252 (factcheck.documents.decode)."""
     try:
-        from factcheck.inputs.formats import extract_text  # type: ignore[import-not-found,unused-ignore]
+        from factcheck.inputs import extract_text  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
-        from factcheck.text.document import decode
+        from factcheck.inputs import decode
 
         return decode(data, filename)
     return str(extract_text(data, filename, None))
@@ -203,7 +203,7 @@ def choose_input(label: str, fields: dict[str, tuple[str | None, bytes]], settin
 
 def check_form(fields: dict[str, tuple[str | None, bytes]], settings: Settings, embedder: Embedder) -> str:
     """The HTML report page for a submitted form; FactcheckError for input the library cannot use."""
-    from factcheck.text.document import build_document
+    from factcheck.text import build_document
     from factcheck.pipeline import check
     from factcheck.report import render_html
 

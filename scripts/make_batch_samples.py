@@ -25,7 +25,7 @@ MODES = ("verbatim", "dropped", "reworded")
 
 def _passages(source_text: str) -> list[tuple[str, list[str]]]:
     """(paragraph window, sentences worth quoting) for each body paragraph of the source."""
-    from factcheck.text.document import build_document
+    from factcheck.text import build_document
 
     doc = build_document("source", source_text)
     paragraphs = [source_text[p.start : p.end] for p in doc.paragraphs]

@@ -6,7 +6,7 @@ from hypothesis import assume, given, settings as hsettings, strategies as st
 
 from factcheck.align.aligner import SourceIndex, align
 from factcheck.config import load_settings
-from factcheck.text.document import build_document, normalise
+from factcheck.text import build_document, normalise
 from factcheck.types import Quote, Span
 
 SETTINGS = load_settings()

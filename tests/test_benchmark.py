@@ -35,7 +35,7 @@ from generator import (  # noqa: E402
     verbatim_candidates,
     write,
 )
-from factcheck.text.document import normalise
+from factcheck.text import normalise
 from tests.conftest import SAMPLES
 
 CORPUS = SAMPLES / "corpus"

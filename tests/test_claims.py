@@ -8,7 +8,7 @@ import pytest
 
 from factcheck import check
 from factcheck.assess.claims import ClaimChecker
-from factcheck.text.document import build_document
+from factcheck.text import build_document
 from factcheck.assess.qualify import Qualifier, Topics
 from tests.conftest import SAMPLES
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
-
 from pathlib import Path
 
-from factcheck.text.document import ONE_SENTENCE, _segmenter, build_document, decode, normalise, split_paragraph
+import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
 from factcheck.errors import BinaryInputError, EmptyInputError
+from factcheck.inputs import decode
+from factcheck.text import build_document, normalise, sentence_segmenter, split_paragraph
+from factcheck.text.segment import ONE_SENTENCE
 
 
 def test_normalised_words_point_back_at_the_original_characters():
@@ -79,7 +84,7 @@ def _reference_normalise(text: str):
     """The character-at-a-time normalisation that the bulk ASCII path must reproduce exactly."""
     import unicodedata
 
-    from factcheck.text.document import QUOTE_FOLD
+    from factcheck.text.normalise import QUOTE_FOLD
 
     out, starts, ends = [], [], []
     norm_at = [0] * (len(text) + 1)
@@ -109,8 +114,6 @@ def _reference_normalise(text: str):
     return "".join(out), starts, ends, norm_at
 
 
-from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
-
 TEXTS = st.one_of(
     st.text(max_size=200),
     st.lists(st.sampled_from(["ab", "Cd.", " ", "\n\n", "\u2019", "e\u0301", "\u0301", "\u00a0", "\ufb01", "\u200b", "x"]), max_size=40).map("".join),
@@ -137,7 +140,7 @@ def test_the_faster_abbreviation_pass_splits_every_sample_paragraph_as_pysbd_doe
     import pysbd
 
     plain = pysbd.Segmenter(language="en", clean=False)
-    ours = _segmenter()
+    ours = sentence_segmenter()
     paragraphs = _sample_paragraphs()
     assert len(paragraphs) > 500
     differing = [p[:80] for p in paragraphs if ours.segment(p) != plain.segment(p)]
@@ -160,7 +163,7 @@ ABBREVIATION_TEXT = st.lists(
 def test_the_faster_abbreviation_pass_agrees_with_pysbd_on_abbreviation_heavy_text(text):
     import pysbd
 
-    assert _segmenter().segment(text) == pysbd.Segmenter(language="en", clean=False).segment(text)
+    assert sentence_segmenter().segment(text) == pysbd.Segmenter(language="en", clean=False).segment(text)
 
 
 def test_paragraphs_with_no_inner_sentence_end_are_split_as_pysbd_splits_them():
@@ -193,10 +196,19 @@ def test_the_one_sentence_shortcut_agrees_with_pysbd(text):
 
 
 def test_a_long_one_line_text_is_read_as_text_not_as_a_path():
-    from factcheck.text.document import load
+    from factcheck.inputs import load
 
     sentence = "Social workers know children well and ensure that their views help inform plans. " * 4
     assert len(sentence) < 1024 and "\n" not in sentence
     doc = load(sentence.strip())
     assert doc.name == "<text>"
     assert len(doc.sentences) == 4
+
+
+def test_the_text_package_exports_a_sorted_all_naming_every_public_name():
+    from factcheck import text
+
+    assert text.__all__ == sorted(text.__all__)
+    assert all(hasattr(text, name) for name in text.__all__)
+    public = {n for n in dir(text) if not n.startswith("_") and not isinstance(getattr(text, n), type(text))}
+    assert public <= set(text.__all__) | {"annotations"}

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 import factcheck
-from factcheck.inputs import fetch as fetch_module
 from factcheck.config import Settings, load_settings
-from factcheck.text.document import load, read_input
 from factcheck.embed.backends import HashingEmbedder
 from factcheck.errors import BlockedURLError, FetchError, InputTooLargeError
-from factcheck.inputs.fetch import address_problem, check_url, fetch, is_url
+from factcheck.inputs import address_problem, check_url, is_url, load, read_input
+from factcheck.inputs import fetch as fetch_module
+from factcheck.inputs.fetch import fetch
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = ROOT / "samples" / "birmingham-2021"

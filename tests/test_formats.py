@@ -12,10 +12,9 @@ import pytest
 
 import factcheck
 from factcheck.config import Settings, load_settings
-from factcheck.text.document import load, read_input
 from factcheck.embed.backends import HashingEmbedder
 from factcheck.errors import BinaryInputError, EmptyInputError, InputTooLargeError, NoTextLayerError
-from factcheck.inputs.formats import detect, extract_text, looks_like_markdown, markdown_text
+from factcheck.inputs import detect, extract_text, load, looks_like_markdown, markdown_text, read_input
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = ROOT / "samples" / "birmingham-2021"
@@ -396,16 +395,16 @@ def test_stdin_is_read_with_the_same_detection(monkeypatch: pytest.MonkeyPatch, 
 
 
 def test_pdf_line_end_hyphens() -> None:
-    from factcheck.inputs.formats import _join, _vocabulary
+    from factcheck.inputs.pdf import join_line, vocabulary_of
 
-    vocab = _vocabulary(["an improvement plan and well-matched homes", "the well of the COVID rules", "text"])
-    assert _join("the improve-", " ", "ment was", vocab) == "the improvement was"  # the word is elsewhere
-    assert _join("stable and well-", " ", "matched places", vocab) == "stable and well-matched places"
-    assert _join("after COVID-", " ", "19 rules", vocab) == "after COVID-19 rules"  # not a lower-case run on
-    assert _join("the manip-", " ", "ulation of", vocab) == "the manipulation of"  # "manip" is no word
-    assert _join("the OP-", " ", "TIONAL part", _vocabulary(["OPTIONAL"])) == "the OPTIONAL part"
-    assert _join("Anglo-", " ", "Saxon", vocab) == "Anglo-Saxon"
-    assert _join("an address", "\n", "line two", vocab) == "an address\nline two"
+    vocab = vocabulary_of(["an improvement plan and well-matched homes", "the well of the COVID rules", "text"])
+    assert join_line("the improve-", " ", "ment was", vocab) == "the improvement was"  # the word is elsewhere
+    assert join_line("stable and well-", " ", "matched places", vocab) == "stable and well-matched places"
+    assert join_line("after COVID-", " ", "19 rules", vocab) == "after COVID-19 rules"  # not a lower-case run on
+    assert join_line("the manip-", " ", "ulation of", vocab) == "the manipulation of"  # "manip" is no word
+    assert join_line("the OP-", " ", "TIONAL part", vocabulary_of(["OPTIONAL"])) == "the OPTIONAL part"
+    assert join_line("Anglo-", " ", "Saxon", vocab) == "Anglo-Saxon"
+    assert join_line("an address", "\n", "line two", vocab) == "an address\nline two"
 
 
 def test_pdf_from_a_layout_engine(tmp_path: Path, baseline: list[tuple[str, str]]) -> None:
@@ -470,9 +469,9 @@ def test_docx_tables_and_lists(tmp_path: Path) -> None:
 
 def test_html_blockquote_and_q_become_quotations():
     from factcheck.config import load_settings
-    from factcheck.text.document import build_document
+    from factcheck.inputs import extract_text
     from factcheck.quotes.extract import extract
-    from factcheck.inputs.formats import extract_text
+    from factcheck.text import build_document
 
     page = (
         b"<html><body><nav>Home | News</nav><article><h1>Council welcomes report</h1>"
@@ -487,3 +486,12 @@ def test_html_blockquote_and_q_become_quotations():
         ("Some wait too long for help.", "source"),
         ("we are pleased", "other"),
     ]
+
+
+def test_the_inputs_package_exports_a_sorted_all_naming_every_public_name() -> None:
+    from factcheck import inputs
+
+    assert inputs.__all__ == sorted(inputs.__all__)
+    assert all(hasattr(inputs, name) for name in inputs.__all__)
+    public = {n for n in dir(inputs) if not n.startswith("_") and not isinstance(getattr(inputs, n), type(inputs))}
+    assert public <= set(inputs.__all__) | {"annotations"}

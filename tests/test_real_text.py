@@ -182,7 +182,7 @@ def test_a_grade_quoted_inside_a_quotation_is_checked(fake_embedder):
 
 def test_check_leaves_its_arguments_unchanged(fake_embedder):
     from factcheck.config import load_settings
-    from factcheck.text.document import load
+    from factcheck.inputs import load
 
     settings = load_settings()
     release = load("Inspectors said services were “effective”.", settings)
@@ -195,7 +195,7 @@ def test_check_leaves_its_arguments_unchanged(fake_embedder):
 
 
 def extracted_texts(release: str, settings) -> list[str]:
-    from factcheck.text.document import load
+    from factcheck.inputs import load
     from factcheck.quotes.extract import extract
 
     return [q.text for q in extract(load(release, settings), settings, [])]

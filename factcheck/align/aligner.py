@@ -15,10 +15,10 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from factcheck.config import Settings
-from factcheck.text.document import LoadedDocument, TextView
+from factcheck.text import LoadedDocument, TextView
 from factcheck.assess.qualify import stem
 from factcheck.types import Alignment, EditOp, Quote
-from factcheck.text.wordforms import MIN_TYPO_LENGTH, american
+from factcheck.text import MIN_TYPO_LENGTH, american
 
 STRENGTH_WORDS = frozenset(
     ["all", "most", "many", "some", "few", "every", "each", "none", "no", "never", "always", "often", "usually", "sometimes", "rarely", "majority", "minority", "nearly", "almost", "virtually", "several", "not"]

@@ -7,7 +7,7 @@ import re
 from bisect import bisect_left
 
 from factcheck.config import Settings
-from factcheck.text.document import LoadedDocument
+from factcheck.text import LoadedDocument
 from factcheck.assess.qualify import Qualifier, Topics, _phrase_pattern, content_stems
 from factcheck.types import Balance, QuoteFinding, SourceFinding
 

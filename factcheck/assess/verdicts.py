@@ -7,11 +7,11 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from factcheck.config import Settings
-from factcheck.text.document import LoadedDocument
+from factcheck.text import LoadedDocument
 from factcheck.assess.qualify import STRONG, Cue, Qualifier, Topics, describe, stem
 from factcheck.types import SEVERITY_ORDER, Alignment, ContextNote, EditOp, Quote, QuoteFinding
-from factcheck.text.wordforms import same_words_in_other_forms
-from factcheck.text.wordforms import words as word_list
+from factcheck.text import same_words_in_other_forms
+from factcheck.text import words as word_list
 
 CONTEXT_CATEGORIES = ("contrast", "negation", "limiting", "criticism")
 OMISSION_CATEGORIES = STRONG + ("soft",)

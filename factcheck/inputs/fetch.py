@@ -20,9 +20,13 @@ import ipaddress
 import socket
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from factcheck.config import Settings
 from factcheck.errors import BlockedURLError, FetchError, InputTooLargeError
+
+if TYPE_CHECKING:
+    import httpx
 
 REDIRECTS = {301, 302, 303, 307, 308}
 ACCEPT = (
@@ -42,7 +46,7 @@ class Fetched:
 
     @property
     def hint(self) -> str | None:
-        """A format hint for factcheck.inputs.formats: the Content-Type, else the extension of the URL's path."""
+        """A format hint for factcheck.inputs.detect: the Content-Type, else the extension of the URL's path."""
         if self.content_type:
             return self.content_type
         name = self.url.split("?", 1)[0].split("#", 1)[0].rsplit("/", 1)[-1]
@@ -171,7 +175,7 @@ def fetch(
     raise FetchError(f"{url}: more than {max_redirects} redirects (limits.max_redirects)")
 
 
-def _check_peer(url: str, response) -> None:  # type: ignore[no-untyped-def]
+def _check_peer(url: str, response: httpx.Response) -> None:
     """The address the connection really went to must pass the same check as the resolved ones."""
     stream = response.extensions.get("network_stream")
     peer = stream.get_extra_info("server_addr") if stream is not None else None

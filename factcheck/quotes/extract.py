@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from factcheck.config import Settings
-from factcheck.text.document import LoadedDocument
+from factcheck.text import LoadedDocument
 from factcheck.types import Quote, Span
 
 DOUBLE = '"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033'

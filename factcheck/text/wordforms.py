@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz import fuzz
-
-from factcheck.assess.qualify import stem
 
 WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?|\d+(?:[.,]\d+)*%?")
 ARTICLES = frozenset({"a", "an", "the"})
@@ -32,6 +31,18 @@ SPELLING_RULES = (
 MIN_TYPO_LENGTH = 6  # shorter words are too often other words one letter apart ('form', 'from')
 
 
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def stem(word: str) -> str:
+    """The Snowball (Porter 2) stem: continue, continued and continues share one."""
+    return str(_stemmer().stemWord(word.lower()))
+
+
 @lru_cache(maxsize=65536)
 def american(word: str) -> str:
     word = word.lower()
@@ -52,8 +63,10 @@ CONTRACTIONS = {"m": {"am"}, "s": {"is", "has"}, "re": {"are"}, "ve": {"have"}, 
 NUMBER_WORDS = {
     w: str(n)
     for n, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-        "seventeen eighteen nineteen twenty".split()
+        [
+            "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+            "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+        ]
     )
 }
 
