@@ -10,10 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from factcheck.align.aligner import SourceIndex, align, align_at, exact_occurrences
-from factcheck.assess.verdicts import Assessor
-from factcheck.assess.claims import ClaimChecker, Window, check_claims
+from factcheck.assess import Assessor, ClaimChecker, FindingMap, Window, check_claims, findings_status
 from factcheck.config import Settings, load_settings
-from factcheck.assess.coverage import FindingMap, findings_status
 from factcheck.inputs import load
 from factcheck.text import LoadedDocument
 from factcheck.embed.backends import Embedder, default_embedder

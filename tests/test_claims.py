@@ -7,9 +7,8 @@ import json
 import pytest
 
 from factcheck import check
-from factcheck.assess.claims import ClaimChecker
+from factcheck.assess import ClaimChecker, Qualifier, Topics
 from factcheck.text import build_document
-from factcheck.assess.qualify import Qualifier, Topics
 from tests.conftest import SAMPLES
 
 SOURCE = """Report of the audit of Westmoor District Council, 2024

@@ -9,22 +9,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
+from factcheck.assess.naming import alias_pattern, speech_verb_pattern
+from factcheck.assess.qualify import Qualifier, Topics, content_stems
 from factcheck.config import Settings
 from factcheck.embed.backends import Embedder
+from factcheck.quotes.extract import TOPIC_LEAD
 from factcheck.text import LoadedDocument, normalise
-from factcheck.quotes.extract import TOPIC_LEAD, _alias_pattern, _speech_verb_pattern
-from factcheck.assess.qualify import Qualifier, Topics, content_stems
-from factcheck.types import ClaimFinding, Quote, Span
+from factcheck.types import ClaimFinding, ClaimVerdict, Quote, Span
 
 MIN_CLAIM_WORDS = 6
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     "eleven": 11, "twelve": 12, "twenty": 20, "hundred": 100, "half": 50, "quarter": 25,
 }
-MONTHS = "january february march april may june july august september october november december".split()
+MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
 MONTH = re.compile(r"\b(?:" + "|".join(MONTHS) + r")\b", re.IGNORECASE)
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
 PARTICIPLE_SPLIT = re.compile(r",\s+(?=(?:[a-z]+ing)\b)|;\s+")
@@ -51,7 +53,7 @@ class ClaimChecker:
         self.sentence_texts = [" ".join(text[s.start : s.end].split()) for s in sentences]
         self.windows = [Window(s.start, s.end, t) for s, t in zip(sentences, self.sentence_texts)]
         self.members: list[tuple[int, ...]] = [(n,) for n in range(len(sentences))]
-        for n, (a, b) in enumerate(zip(sentences, sentences[1:])):
+        for n, (a, b) in enumerate(pairwise(sentences)):
             if a.paragraph == b.paragraph:
                 self.windows.append(Window(a.start, b.end, " ".join(text[a.start : b.end].split())))
                 self.members.append((n, n + 1))
@@ -155,6 +157,7 @@ class ClaimChecker:
             contradiction = contradiction or "one of them is negated and the other is not"
         spans = [Span(start=window.start, end=window.end)] if window else []
         texts = [evidence] if window else []
+        verdict: ClaimVerdict
         if contradiction:
             verdict, reason = "contradicted", f"The source's nearest passage says the opposite: {contradiction}."
         elif (coverage >= cfg.min_coverage_supported or similarity >= cfg.min_similarity_supported) and not problems:
@@ -166,7 +169,7 @@ class ClaimChecker:
         else:
             verdict, reason = "unsupported", "No passage of the source says this."
         return ClaimFinding(
-            text=claim, start=start, end=end, verdict=verdict, evidence=spans, evidence_text=texts,  # type: ignore[arg-type]
+            text=claim, start=start, end=end, verdict=verdict, evidence=spans, evidence_text=texts,
             reason=reason, coverage=round(coverage, 3), similarity=round(similarity, 3) if near is not None else None,
         )
 
@@ -221,7 +224,7 @@ def _missing_words(claim: str, evidence: str) -> str:
 
 def claim_spans(release: LoadedDocument, quotes: list[Quote], settings: Settings, source_names: list[str]) -> list[tuple[int, int]]:
     """Clauses of the release, outside quotations, that may report a finding."""
-    verbs = _speech_verb_pattern(settings)
+    verbs = speech_verb_pattern(settings)
     text = release.text
     quote_spans = [(q.parts[0].start - 1, q.parts[-1].end + 1) for q in quotes if q.kind != "term"]
     speakers = {  # where another speaker's quotation opens: the clause naming them is no claim about the source
@@ -301,7 +304,7 @@ def check_claims(
     embedder: Embedder | None = None,
 ) -> list[ClaimFinding]:
     """The release's claims about the source, each judged against it (by meaning too when `embedder` is given)."""
-    aliases = _alias_pattern([*settings.lexicon.source_aliases, *source_names])
+    aliases = alias_pattern([*settings.lexicon.source_aliases, *source_names])
     findings = []
     for start, end in claim_spans(release, quotes, settings, source_names):
         claim = release.text[start:end]

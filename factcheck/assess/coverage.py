@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Iterator
 
+from factcheck.assess.qualify import Qualifier, Topics, content_stems, phrase_pattern
 from factcheck.config import Settings
 from factcheck.text import LoadedDocument
-from factcheck.assess.qualify import Qualifier, Topics, _phrase_pattern, content_stems
 from factcheck.types import Balance, QuoteFinding, SourceFinding
 
 MIN_FINDING_WORDS = 5
@@ -21,8 +22,8 @@ class FindingMap:
     def __init__(self, source: LoadedDocument, settings: Settings, qualifier: Qualifier) -> None:
         self.source = source
         self.q = qualifier
-        self.praise = _phrase_pattern(settings.lexicon.praise)
-        self.improvement = _phrase_pattern(settings.lexicon.improvement_headings)
+        self.praise = phrase_pattern(settings.lexicon.praise)
+        self.improvement = phrase_pattern(settings.lexicon.improvement_headings)
         self.findings: list[SourceFinding] = list(self._find())
 
     def _section_of(self) -> list[str]:
@@ -36,13 +37,15 @@ class FindingMap:
                 current = body if self.improvement and self.improvement.search(body) else ""
                 sections.append("")
                 continue
-            if current and not _is_listed(self.source, index) and index and not _is_listed(self.source, index - 1):
-                if not re.search(r"\b(?:should|must|need|needs|improve|ensure)\b", body, re.IGNORECASE):
-                    current = ""
+            if (
+                current and not _is_listed(self.source, index) and index and not _is_listed(self.source, index - 1)
+                and not re.search(r"\b(?:should|must|need|needs|improve|ensure)\b", body, re.IGNORECASE)
+            ):
+                current = ""
             sections.append(current)
         return sections
 
-    def _find(self):  # type: ignore[no-untyped-def]
+    def _find(self) -> Iterator[SourceFinding]:
         text = self.source.text
         sections = self._section_of()
         for sentence in self.source.sentences:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 from factcheck.config import Lexicon
 
@@ -26,13 +27,17 @@ STOPWORDS = frozenset(
 )
 
 
+# Each letter of the phrases leads to the letters that may follow it; the key '' marks where a phrase ends.
+Trie = dict[str, "Trie"]
+
+
 @dataclass(frozen=True)
 class Cue:
     category: str
     phrase: str
 
 
-def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
+def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
     """One regex matching any of the phrases as whole words, the longest first; an apostrophe matches either
     form and a space any run of whitespace. The phrases are laid out as a trie (‘no(?:t|ne|body)’), so each
     position of a text is tried against one branch per letter instead of every phrase in turn."""
@@ -43,7 +48,7 @@ def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
 def _compiled_phrases(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     if not phrases:
         return None
-    trie: dict[str, dict] = {}
+    trie: Trie = {}
     for phrase in phrases:
         node = trie
         for ch in phrase:
@@ -52,7 +57,7 @@ def _compiled_phrases(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"(?<![\w'-])" + _trie_regex(trie) + r"(?![\w'-])", re.IGNORECASE)
 
 
-def _trie_regex(node: dict[str, dict]) -> str:
+def _trie_regex(node: Trie) -> str:
     branches = [_char_regex(ch) + _trie_regex(child) for ch, child in sorted(node.items()) if ch]
     if not branches:
         return ""
@@ -76,16 +81,16 @@ class Qualifier:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self.patterns = {
-            "contrast": _phrase_pattern(lexicon.contrast),
-            "negation": _phrase_pattern(lexicon.negation),
-            "limiting": _phrase_pattern(lexicon.limiting_quantifiers),
-            "soft": _phrase_pattern(lexicon.soft_quantifiers),
-            "hedge": _phrase_pattern(lexicon.hedges),
-            "criticism": _phrase_pattern(lexicon.criticism),
-            "adverse": _phrase_pattern(lexicon.adverse),
+            "contrast": phrase_pattern(lexicon.contrast),
+            "negation": phrase_pattern(lexicon.negation),
+            "limiting": phrase_pattern(lexicon.limiting_quantifiers),
+            "soft": phrase_pattern(lexicon.soft_quantifiers),
+            "hedge": phrase_pattern(lexicon.hedges),
+            "criticism": phrase_pattern(lexicon.criticism),
+            "adverse": phrase_pattern(lexicon.adverse),
         }
         self.criticism_res = [re.compile(p, re.IGNORECASE) for p in lexicon.criticism_patterns]
-        self.quantifiers = _phrase_pattern(list(lexicon.quantifier_strength))
+        self.quantifiers = phrase_pattern(list(lexicon.quantifier_strength))
         self.function_words = frozenset(lexicon.function_words)
 
     def cues(self, text: str, categories: tuple[str, ...] = STRONG + ("soft",)) -> list[Cue]:
@@ -145,11 +150,16 @@ COMPARATIVE_BEFORE = re.compile(r"\b(?:more|less|as|times|equally|twice)\s+$", r
 SUPERLATIVE_BEFORE = re.compile(r"\b(?:the|their|its|our|his|her|your|my)\s+$", re.IGNORECASE)
 
 
+class _Stemmer(Protocol):
+    def stemWord(self, word: str) -> str: ...
+
+
 @lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
+def _stemmer() -> _Stemmer:
     import snowballstemmer
 
-    return snowballstemmer.stemmer("english")
+    stemmer: _Stemmer = snowballstemmer.stemmer("english")  # the package has no types: this is its shape
+    return stemmer
 
 
 @lru_cache(maxsize=65536)

@@ -1,0 +1,106 @@
+"""Does the source qualify a quotation in the sentences around it, and does the release leave that out?"""
+
+from __future__ import annotations
+
+import re
+
+from factcheck.assess.problems import Problem, in_quotes, is_critical, sentence_bounds
+from factcheck.assess.qualify import Cue, Qualifier, Topics, describe
+from factcheck.config import Settings
+from factcheck.text.document import LoadedDocument
+from factcheck.types import Alignment, ContextNote, Quote
+
+CONTEXT_CATEGORIES = ("contrast", "negation", "limiting", "criticism")
+# A sentence opening like this contrasts with the one before it.
+LINKING_CONTRAST = re.compile(
+    r"(?:however|but|yet|nevertheless|nonetheless|that said|even so|in contrast|on the other hand|conversely"
+    r"|although|though|despite this|despite these)\b",
+    re.IGNORECASE,
+)
+
+
+def omitted_context(
+    quote: Quote,
+    alignment: Alignment,
+    release: LoadedDocument,
+    source: LoadedDocument,
+    settings: Settings,
+    qualifier: Qualifier,
+    topics: Topics,
+) -> list[ContextNote]:
+    """Neighbouring sentences of the same paragraph that limit, contrast with or negate the very claim the
+    release makes with the quotation, and that the release does not report itself.
+
+    A neighbour after the quotation qualifies it when it opens with a contrast ('However, …') or carries a
+    limit, negation or criticism; one before it, only when it criticises or negates and the quoted sentence
+    answers it ('However, the service is improving'). Against a quotation that is itself bad news, only a
+    contrast or a negation counts: a second criticism beside a first does not soften or reverse it."""
+    cfg = settings.assess
+    first, last = sentence_bounds(source, alignment)
+    sentences = source.sentences
+    paragraph = sentences[first].paragraph
+    notes: list[ContextNote] = []
+    candidates = list(range(last + 1, last + 1 + cfg.context_window))
+    candidates += list(range(first - 1, first - 1 - cfg.context_window, -1))
+    quoted = quote.text
+    critical_quote = is_critical(qualifier, quoted)
+    quoted_sentence = source.text[sentences[first].start : sentences[first].end]
+    answers_before = bool(LINKING_CONTRAST.match(quoted_sentence.lstrip(" \"'\u201c\u2018")))
+    for index in candidates:
+        if not 0 <= index < len(sentences) or sentences[index].paragraph != paragraph:
+            continue
+        after = index > last
+        distance = abs(index - (last if after else first))
+        sentence = sentences[index]
+        text = source.text[sentence.start : sentence.end]
+        opens_with_contrast = after and distance == 1 and bool(LINKING_CONTRAST.match(text.lstrip(" \"'\u201c\u2018")))
+        # a contrast inside the neighbour ('In all scenarios except …') relates its own parts, not the quotation
+        cues = [c for c in qualifier.cues(text, CONTEXT_CATEGORIES) if c.category != "contrast" or opens_with_contrast]
+        if critical_quote:
+            counted = cues if opens_with_contrast else [c for c in cues if c.category in ("contrast", "negation")] if after else []
+        elif after:
+            counted = cues
+        else:
+            counted = [c for c in cues if c.category in ("negation", "criticism")] if answers_before else []
+        if not counted:
+            continue
+        decay = cfg.context_decay[min(distance, len(cfg.context_decay)) - 1]
+        topic = topics.similarity(quoted, text) * decay
+        # 'However, there has been a decline …' straight after a quoted finding answers it, whatever words they share
+        answers = opens_with_contrast and not critical_quote and any(c.category != "contrast" for c in counted)
+        if not (topic >= cfg.context_min_topic or (opens_with_contrast and topic > 0) or answers):
+            continue
+        if reported_by(text, release, topics, cfg.context_reported_coverage):
+            continue
+        notes.append(
+            ContextNote(
+                source_start=sentence.start, source_end=sentence.end, text=text,
+                cues=[f"{c.category}:{c.phrase}" for c in counted], topic=round(topic, 3),
+            )
+        )
+    notes.sort(key=lambda n: -n.topic)
+    return notes
+
+
+def reported_by(text: str, release: LoadedDocument, topics: Topics, threshold: float) -> bool:
+    """The release reports this sentence itself, in its own words or in quotes: most of its content words
+    (weighted by rarity) are in one release paragraph and the next."""
+    paragraphs = release.paragraphs
+    return any(  # a release often spreads one point over two short paragraphs
+        topics.coverage(text, release.text[a.start : b.end]) >= threshold
+        for a, b in zip(paragraphs, [*paragraphs[1:], paragraphs[-1]])
+    )
+
+
+def context_problem(notes: list[ContextNote], alignment: Alignment) -> Problem:
+    """The problem the most topical of the omitted neighbours makes: high when it negates or contrasts with a
+    quotation it shares much of its subject with."""
+    note = notes[0]
+    what = describe([Cue(c.split(":")[0], c.split(":")[1]) for c in note.cues])
+    return Problem(
+        "context_omitted",
+        "high" if any(c.startswith(("negation", "contrast")) for c in note.cues) and note.topic >= 0.3 else "medium",
+        f"{'The source goes on to say' if note.source_start >= alignment.source_end else 'Just before this, the source says'} "
+        f"{in_quotes(note.text)}, which {what} what is quoted, but the release leaves it out.",
+        [n.text for n in notes],
+    )
