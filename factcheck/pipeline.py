@@ -17,7 +17,7 @@ from factcheck.assess.coverage import FindingMap, findings_status
 from factcheck.text.document import LoadedDocument, load
 from factcheck.embed.backends import Embedder, default_embedder
 from factcheck.errors import InputError, NoQuotationsError
-from factcheck.quotes.extract import CARRY_PRONOUNS, PERSON_PRONOUNS, extract
+from factcheck.quotes import extract, learn_source_names, reattribute
 from factcheck.types import (
     SEVERITY_ORDER,
     Alignment,
@@ -29,27 +29,8 @@ from factcheck.types import (
     SourceFinding,
     Summary,
 )
-from factcheck.text.wordforms import same_words_in_other_forms
 
 __version__ = "0.1.0"
-SIGN_OFF = re.compile(r"^\s*yours\s+(?:sincerely|faithfully|truly)\b", re.IGNORECASE | re.MULTILINE)
-SHORT_NAME = re.compile(r"^[A-Z][\w'’.&-]*(?:\s+[A-Z][\w'’.&-]*){0,5}$")
-
-
-def learn_source_names(source: LoadedDocument) -> list[str]:
-    """Names the source goes by, read from the document itself: its letterhead and its signatories."""
-    names: list[str] = []
-    lines = [line.strip() for line in source.text.splitlines() if line.strip()]
-    for line in lines[:2]:
-        if SHORT_NAME.match(line) and len(line) <= 60:
-            names.append(line)
-    sign_off = SIGN_OFF.search(source.text)
-    if sign_off:
-        for line in source.text[sign_off.end() :].splitlines()[:6]:
-            line = line.strip(" ,")
-            if line and SHORT_NAME.match(line) and len(line) <= 60:
-                names.append(line)
-    return list(dict.fromkeys(names))
 
 
 def _nearest_passages(
@@ -177,23 +158,10 @@ def check(
         candidates = [(p, align(quote, release_doc, p.index, settings)) for p in sources]
         prepared, alignment = max(candidates, key=lambda pair: (pair[1].found, pair[1].score))
         best_matches.append((prepared, _likeliest_occurrence(quote, alignment, release_doc, prepared, settings)))
-    # A name the release credits with words the source does contain is, in this release, the source's name
-    # ('OIG found …'): its other quotations are checked too, not set aside as someone else's.
-    sourced = [_words_of_the_source(q, best[1], settings) for q, best in zip(quotes, best_matches)]
-    confirmed = {
-        key
-        for q, found in zip(quotes, sourced)
-        if found and len(q.text.split()) >= settings.align.reattribute_min_words
-        for key in _speaker_keys(q.speaker_name)
-    }
-    chosen: list[tuple[PreparedSource, Alignment] | None] = []
-    for number, (quote, best, found) in enumerate(zip(quotes, best_matches, sourced)):
-        if quote.speaker == "other":
-            if not found and _speaker_key(quote.speaker_name) not in confirmed:
-                chosen.append(None)
-                continue
-            quotes[number] = quote = quote.model_copy(update={"speaker": "source"})
-        chosen.append(best)
+    quotes = reattribute(quotes, [best[1] for best in best_matches], settings)
+    chosen: list[tuple[PreparedSource, Alignment] | None] = [
+        None if quote.speaker == "other" else best for quote, best in zip(quotes, best_matches)
+    ]
     missing = [i for i, c in enumerate(chosen) if c is not None and not c[1].found]
     if missing:
         _nearest_passages(quotes, chosen, missing, sources, embedder or default_embedder(settings.embedding))
@@ -268,49 +236,6 @@ def _likeliest_occurrence(
     if scores[best] <= scores[0]:
         return alignment
     return align_at(quote, release, prepared.index, settings, places[best])
-
-
-def _speaker_key(name: str) -> str:
-    """A speaker's name as compared across one release: 'The Ministry of Defence' and 'the Ministry of Defence'
-    are one; a person's role after the comma is dropped."""
-    key = " ".join(name.split(",")[0].lower().split())
-    key = HEADING_LEAD.sub("", key)
-    return key.removeprefix("the ")
-
-
-HEADING_LEAD = re.compile(  # 'Key findings from the DTO:' heads quotations of the DTO
-    r"^(?:(?:the\s+)?(?:key|main|headline)\s+)?(?:findings|conclusions|points|messages|highlights|extracts)"
-    r"\s+(?:from|of|by)\s+"
-)
-NAME_LINKS = frozenset({"of", "for", "and", "the", "on", "&"})
-
-
-def _speaker_keys(name: str) -> set[str]:
-    """A name's key and, for a name of several words, its initials with and without the linking words
-    ('Office of Inspector General': 'oig'; 'Ministry of Defence': 'mod' and 'md')."""
-    key = _speaker_key(name)
-    words = key.split()
-    if len(words) < 2:
-        return {key} if key and key not in CARRY_PRONOUNS | PERSON_PRONOUNS else set()
-    full = "".join(w[0] for w in words if w[0].isalnum())
-    content = "".join(w[0] for w in words if w not in NAME_LINKS and w[0].isalnum())
-    return {key, full, content} - {""}
-
-
-def _words_of_the_source(quote: Quote, alignment: Alignment, settings: Settings) -> bool:
-    """A quotation credited to someone else that the source nonetheless contains, nearly word for word, is the
-    source's: the release is naming the source's author or publisher (‘OIG found …’, ‘HMI Jane Smith wrote …’).
-    A shorter one counts only when the source has every word of it in order: a term or a phrase taken from it
-    (‘broadly unaffected’), though a person is named nearby."""
-    if not alignment.found:
-        return False
-    if len(quote.text.split()) >= settings.align.reattribute_min_words:
-        return alignment.score >= settings.align.reattribute_min_score
-    return all(
-        op.kind == "equal"
-        or (op.kind == "replace" and same_words_in_other_forms(op.source_text, op.quote_text, settings.align.fuzzy_word_ratio))
-        for op in alignment.ops
-    )
 
 
 def _claims(

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
 from factcheck.text.document import build_document
-from factcheck.quotes.extract import extract
+from factcheck.quotes import extract
 
 CORPUS = json.loads((Path(__file__).parent / "data" / "quote_forms.json").read_text(encoding="utf-8"))
 

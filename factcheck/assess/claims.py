@@ -15,7 +15,7 @@ import numpy as np
 from factcheck.config import Settings
 from factcheck.embed.backends import Embedder
 from factcheck.text.document import LoadedDocument, normalise
-from factcheck.quotes.extract import TOPIC_LEAD, _alias_pattern, _speech_verb_pattern
+from factcheck.quotes import TOPIC_LEAD, alias_pattern as _alias_pattern, speech_verb_pattern as _speech_verb_pattern
 from factcheck.assess.qualify import Qualifier, Topics, content_stems
 from factcheck.types import ClaimFinding, Quote, Span
 
