@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from factcheck.text.document import load
 from factcheck.errors import (
     BinaryInputError,
     EmptyInputError,
@@ -13,6 +12,7 @@ from factcheck.errors import (
     SettingsError,
 )
 from factcheck.pipeline import __version__, check
+from factcheck.text.document import load
 from factcheck.types import Document, QuoteFinding, Report
 
 __all__ = [
