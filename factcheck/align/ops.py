@@ -14,13 +14,16 @@ from rapidfuzz.distance import Levenshtein
 from factcheck.align.index import QuoteWords
 from factcheck.config import Settings
 from factcheck.text.document import LoadedDocument, TextView
-from factcheck.types import EditOp
+from factcheck.types import EditKind, EditOp
 
-RawOp = tuple[str, int, int, int, int]
+RawOp = tuple[EditKind, int, int, int, int]
 
 STRENGTH_WORDS = frozenset(
     ["all", "most", "many", "some", "few", "every", "each", "none", "no", "never", "always", "often", "usually", "sometimes", "rarely", "majority", "minority", "nearly", "almost", "virtually", "several", "not"]
 )
+
+# Levenshtein's tags turn the quotation into the source; an op here says what the release did to the source
+FROM_LEVENSHTEIN: dict[str, EditKind] = {"equal": "equal", "replace": "replace", "insert": "delete", "delete": "insert"}
 
 
 def word_ops(qw: QuoteWords, qa: int, qb: int, sa: int, sb: int, view: TextView, settings: Settings) -> list[RawOp]:
@@ -37,7 +40,7 @@ def word_ops(qw: QuoteWords, qa: int, qb: int, sa: int, sb: int, view: TextView,
     ss = view.words[sa:sb]
     ops: list[RawOp] = []
     for op in Levenshtein.opcodes(qs, ss):
-        kind = {"equal": "equal", "replace": "replace", "insert": "delete", "delete": "insert"}[op.tag]
+        kind = FROM_LEVENSHTEIN[op.tag]
         ops.append((kind, qa + op.src_start, qa + op.src_end, sa + op.dest_start, sa + op.dest_end))
     return ops
 
@@ -159,7 +162,7 @@ def to_edit(op: RawOp, qw: QuoteWords, release: LoadedDocument, view: TextView, 
     else:
         marked = False
     return EditOp(
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         quote_start=q_start,
         quote_end=q_end,
         source_start=s_start,
