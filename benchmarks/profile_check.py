@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         timings["documents.find_sentences(source) alone (pysbd)"] = median_time(
             lambda: documents.find_sentences(text, view, paragraphs), args.runs, re.purge
         )
-    from factcheck.align.aligner import SourceIndex, align
+    from factcheck.align import SourceIndex, align
     from factcheck.quotes.extract import extract
 
     settings = load_settings()

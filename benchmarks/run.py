@@ -450,7 +450,7 @@ def _overlaps(a: tuple[int, int], c: tuple[int, int], cycle: int) -> bool:
 def baseline(b: Bench, case: Case, product_runs: int) -> None:
     print(f"baseline: difflib against every 1-3 sentence window, {case.name}", flush=True)
     import factcheck
-    from factcheck.align.aligner import SourceIndex, align
+    from factcheck.align import SourceIndex, align
     from factcheck.config import load_settings
     from factcheck.quotes.extract import extract
 
@@ -555,7 +555,7 @@ def _verdicts_both_ways(quote: str, source: Any, start: int, end: int) -> tuple[
     """One quotation's verdict when factcheck's index finds its passage in the whole source, and when the
     aligner may only use the words of the baseline's best window. Everything else (extraction, assessment
     with the whole source's context and word weights) is the same code on the same source."""
-    from factcheck.align.aligner import SourceIndex, align
+    from factcheck.align import SourceIndex, align
     from factcheck.config import load_settings
     from factcheck.inputs import load
     from factcheck.quotes.extract import extract

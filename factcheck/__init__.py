@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from factcheck.inputs import load
 from factcheck.errors import (
     BinaryInputError,
     EmptyInputError,
@@ -12,6 +11,7 @@ from factcheck.errors import (
     NoQuotationsError,
     SettingsError,
 )
+from factcheck.inputs import load
 from factcheck.pipeline import __version__, check
 from factcheck.types import Document, QuoteFinding, Report
 

@@ -35,7 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from factcheck.config import Settings, load_settings
-from factcheck.embed.backends import Embedder, HashingEmbedder, available_cores, default_embedder, forget_inherited_state
+from factcheck.embed.backends import (
+    Embedder,
+    HashingEmbedder,
+    available_cores,
+    default_embedder,
+    forget_inherited_state,
+)
 from factcheck.errors import FactcheckError, InputError
 from factcheck.types import SEVERITY_ORDER
 
@@ -65,7 +71,7 @@ def _start_method() -> str:
 
 def _preload() -> None:
     """What every worker needs, imported (and pysbd's rules compiled) once in the parent before it forks."""
-    import factcheck.pipeline  # noqa: F401
+    import factcheck.pipeline
     import factcheck.report  # noqa: F401
     from factcheck.text import sentence_segmenter as _segmenter
 

@@ -6,7 +6,7 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -45,13 +45,13 @@ def check(
     release: Annotated[str, typer.Argument(help="The press release: a file (text, HTML, PDF, Word, Markdown), an http(s) URL, or - for standard input.")],
     sources: Annotated[list[str], typer.Argument(help="The document(s) it quotes, files or URLs; each quotation is matched against all of them.")],
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report here instead of standard output.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here instead of standard output.")] = None,
     source_name: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--source-name", help="A name the release uses for the source (repeatable), e.g. 'Ofsted'."),
     ] = None,
     fail_on: Annotated[
-        Optional[Severity],
+        Severity | None,
         typer.Option("--fail-on", help="Exit with status 1 when any finding reaches this severity."),
     ] = None,
     allow_private_urls: Annotated[
@@ -155,7 +155,7 @@ def evaluate(
 def batch(
     target: Annotated[Path, typer.Argument(help="A manifest CSV (release,source[,name]) or a folder of item subfolders.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the reports, index.html and index.json.")],
-    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Worker processes (default: one per core, at most 8).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default: one per core, at most 8).")] = None,
     formats: Annotated[str, typer.Option("--format", "-f", help="Comma-separated formats: html, json, md, text.")] = "html,json,md",
 ) -> None:
     """Check many release/source pairs in parallel; exit 1 when any item failed."""

@@ -203,9 +203,9 @@ def choose_input(label: str, fields: dict[str, tuple[str | None, bytes]], settin
 
 def check_form(fields: dict[str, tuple[str | None, bytes]], settings: Settings, embedder: Embedder) -> str:
     """The HTML report page for a submitted form; FactcheckError for input the library cannot use."""
-    from factcheck.text import build_document
     from factcheck.pipeline import check
     from factcheck.report import render_html
+    from factcheck.text import build_document
 
     release_name, release_text = choose_input("release", fields, settings)
     source_name, source_text = choose_input("source", fields, settings)
@@ -253,7 +253,7 @@ class Handler(BaseHTTPRequestHandler):
     def _plain(self, status: HTTPStatus, message: str) -> None:
         self._send(status, message + "\n", "text/plain; charset=utf-8")
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         if not self.server.quiet:
             sys.stderr.write(f"factcheck serve: {self.address_string()} {format % args}\n")
 
@@ -275,7 +275,7 @@ class Handler(BaseHTTPRequestHandler):
         self._plain(HTTPStatus.BAD_REQUEST, "factcheck serve answers only requests for 127.0.0.1 or localhost.")
         return False
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         if not self._host_ok():
             return
         path = urlsplit(self.path).path
@@ -284,10 +284,10 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._plain(HTTPStatus.NOT_FOUND, "Not found. The form is at /.")
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self.do_GET()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         if not self._host_ok():
             return
         if urlsplit(self.path).path != "/check":

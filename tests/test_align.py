@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import assume, given, settings as hsettings, strategies as st
 
-from factcheck.align.aligner import SourceIndex, align
+from factcheck.align import SourceIndex, align
 from factcheck.config import load_settings
 from factcheck.text import build_document, normalise
 from factcheck.types import Quote, Span

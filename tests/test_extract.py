@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
+from factcheck.quotes import extract
 from factcheck.text import build_document
-from factcheck.quotes.extract import extract
 
 CORPUS = json.loads((Path(__file__).parent / "data" / "quote_forms.json").read_text(encoding="utf-8"))
 

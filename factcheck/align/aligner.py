@@ -1,146 +1,25 @@
 """Align a quotation to the source: find where its words come from and list the edits between the two.
 
-The source is indexed once (word n-grams to positions), so finding a quotation costs time in proportion to
-its own length, not the source's. Exact runs of shared words are seeded from the index, extended, and chained
-in order with a cost for each stretch of source left out; the stretches between runs become edit operations.
+Exact runs of shared words are seeded from the source's index (factcheck.align.index), extended, and chained in
+order with a cost for each stretch of source left out; the stretches between runs become edit operations
+(factcheck.align.ops).
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
-from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
-
+from factcheck.align.index import MAX_SEED_HITS, QuoteWords, SourceIndex, form_key, quote_words
+from factcheck.align.ops import RawOp, edge_ops, fuzzy_equal, split_reshaped, to_edit, word_ops
 from factcheck.config import Settings
-from factcheck.text import LoadedDocument, TextView
-from factcheck.assess.qualify import stem
-from factcheck.types import Alignment, EditOp, Quote
-from factcheck.text import MIN_TYPO_LENGTH, american
+from factcheck.text import LoadedDocument
+from factcheck.types import Alignment, Quote
 
-STRENGTH_WORDS = frozenset(
-    ["all", "most", "many", "some", "few", "every", "each", "none", "no", "never", "always", "often", "usually", "sometimes", "rarely", "majority", "minority", "nearly", "almost", "virtually", "several", "not"]
-)
 SUBSTITUTION_WORDS = 3  # words changed in place, on both sides, that count as a substitution rather than a gap
-MAX_SEED_HITS = 64  # an n-gram found more often than this seeds nothing (too common to place a quotation)
-ELLIPSIS = re.compile(r"\u2026|\.\s?\.\s?\.")
-BRACKETED = re.compile(r"\[[^\[\]]*\]")
-
-
 MAX_FORM_MATCH_WORDS = 6  # a quotation this short with no exact run of words is looked for by word forms
-
-
-def form_key(word: str) -> str:
-    return stem(american(word))
-
-
-class SourceIndex:
-    """Word n-gram positions of a source document, built once and reused for every quotation."""
-
-    def __init__(self, doc: LoadedDocument, seed_words: int) -> None:
-        self.doc = doc
-        self.view: TextView = doc.view
-        self.k = seed_words
-        words = self.view.words
-        self.grams: dict[tuple[str, ...], list[int]] = defaultdict(list)
-        for i in range(len(words) - seed_words + 1):
-            self.grams[tuple(words[i : i + seed_words])].append(i)
-        self.unigrams: dict[str, list[int]] = defaultdict(list)
-        for i, w in enumerate(words):
-            self.unigrams[w].append(i)
-        self._forms: dict[str, str] | None = None
-        self._long_words: defaultdict[int, list[str]] = defaultdict(list)
-        self._source_forms: dict[tuple[str, float], str] = {}
-        self._form_keys: list[str] | None = None
-        self._form_starts: defaultdict[str, list[int]] = defaultdict(list)
-
-    def source_form(self, word: str, typo_ratio: float) -> str:
-        """The source's own word for a quotation word the source never uses: the same word in another form
-        (tense, number, British or American spelling) or, for a long word, a typo of it; else the word itself."""
-        if word in self.unigrams or not word.isalpha():
-            return word
-        known = self._source_forms.get((word, typo_ratio))
-        if known is None:  # a pure function of the source, remembered: safe to share between threads
-            known = self._source_forms[(word, typo_ratio)] = self._find_source_form(word, typo_ratio)
-        return known
-
-    def _find_source_form(self, word: str, typo_ratio: float) -> str:
-        if self._forms is None:
-            forms: dict[str, str] = {}
-            by_length: defaultdict[int, list[str]] = defaultdict(list)
-            for w in sorted(self.unigrams):
-                forms.setdefault(form_key(w), w)
-                if len(w) >= MIN_TYPO_LENGTH and w.isalpha():
-                    by_length[len(w)].append(w)
-            self._long_words = by_length
-            self._forms = forms
-        same = self._forms.get(form_key(word))
-        if same is not None:
-            return same
-        if len(word) < MIN_TYPO_LENGTH:
-            return word
-        from rapidfuzz import fuzz, process
-
-        candidates = [w for n in range(len(word) - 2, len(word) + 3) for w in self._long_words.get(n, ())]
-        best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=typo_ratio)
-        return best[0] if best else word
-
-    def form_position(self, keys: list[str]) -> int | None:
-        """Where the source first has these words in the same forms, in order (a short quotation whose words are
-        all the source's in other forms)."""
-        if self._form_keys is None:
-            self._form_keys = [form_key(w) for w in self.view.words]
-            self._form_starts = defaultdict(list)
-            for i, key in enumerate(self._form_keys):
-                self._form_starts[key].append(i)
-        for at in self._form_starts.get(keys[0], [])[:MAX_SEED_HITS]:
-            if self._form_keys[at : at + len(keys)] == keys:
-                return at
-        return None
-
-    def positions(self, gram: tuple[str, ...]) -> list[int]:
-        if len(gram) == self.k:
-            return self.grams.get(gram, [])
-        hits = self.unigrams.get(gram[0], [])
-        words = self.view.words
-        return [p for p in hits if tuple(words[p : p + len(gram)]) == gram]
-
-
-@dataclass
-class QuoteWords:
-    """The words of a quotation, with what the quotation itself marks about them."""
-
-    words: list[str]
-    starts: list[int]
-    ends: list[int]
-    originals: list[str]
-    bracketed: list[bool]
-    ellipsis_before: list[bool]  # an ellipsis stands between word i-1 and word i
-    ellipsis_after_end: bool
-
-
-def quote_words(release: LoadedDocument, quote: Quote) -> QuoteWords:
-    view = release.view
-    qw = QuoteWords([], [], [], [], [], [], False)
-    text = release.text
-    brackets = [(m.start(), m.end()) for part in quote.parts for m in BRACKETED.finditer(text, part.start, part.end)]
-    previous_end: int | None = None
-    for part in quote.parts:
-        for i in view.words_between(part.start, part.end):
-            s, e = view.word_start[i], view.word_end[i]
-            qw.words.append(view.words[i])
-            qw.starts.append(s)
-            qw.ends.append(e)
-            qw.originals.append(text[s:e])
-            qw.bracketed.append(any(a <= s and e <= b for a, b in brackets))
-            gap = text[previous_end if previous_end is not None else part.start : s]
-            qw.ellipsis_before.append(bool(ELLIPSIS.search(gap)))
-            previous_end = e
-    if previous_end is not None:
-        qw.ellipsis_after_end = bool(ELLIPSIS.search(text[previous_end : quote.parts[-1].end]))
-    return qw
 
 
 @dataclass
@@ -265,25 +144,6 @@ def _chain(runs: list[Run], qw: QuoteWords, settings: Settings) -> list[Run]:
     return chain
 
 
-def _word_ops(qw: QuoteWords, qa: int, qb: int, sa: int, sb: int, view: TextView, settings: Settings) -> list[tuple[str, int, int, int, int]]:
-    """Edit operations between quote words [qa, qb) and source words [sa, sb): a small word-level diff."""
-    if qa == qb and sa == sb:
-        return []
-    if qa == qb:
-        return [("delete", qa, qb, sa, sb)]
-    if sa == sb:
-        return [("insert", qa, qb, sa, sb)]
-    if sb - sa > 4 * (qb - qa) + 20:
-        return [("delete", qa, qa, sa, sb), ("insert", qa, qb, sb, sb)]
-    qs = qw.words[qa:qb]
-    ss = view.words[sa:sb]
-    ops = []
-    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(qs, ss).as_list():
-        kind = {"equal": "equal", "replace": "replace", "insert": "delete", "delete": "insert"}[tag]
-        ops.append((kind, qa + i1, qa + i2, sa + j1, sa + j2))
-    return ops
-
-
 def align(quote: Quote, release: LoadedDocument, index: SourceIndex, settings: Settings) -> Alignment:
     qw = quote_words(release, quote)
     if not qw.words:
@@ -318,32 +178,75 @@ def align_at(quote: Quote, release: LoadedDocument, index: SourceIndex, settings
     return _from_chain(qw, list(qw.words), [Run(0, at, len(qw.words))], release, index, settings)
 
 
+SHORT_QUOTE_WORDS = 4  # a quotation this short may stand for any of several places in the source
+RELEASE_SENTENCE_REACH = 200  # characters either side of a quotation read as the release's sentence about it
+RELEASE_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
+
+
+def likeliest_occurrence(
+    quote: Quote,
+    alignment: Alignment,
+    release: LoadedDocument,
+    index: SourceIndex,
+    settings: Settings,
+    *,
+    similarity: Callable[[str, str], float],
+) -> Alignment:
+    """A short quotation found word for word in several places (‘strong’) stands for the one whose sentence
+    shares most with the release's sentence around it (‘“strong” services for care leavers’ → ‘Care leavers
+    continue to receive a strong service’), by `similarity`(release sentence, source sentence); the first
+    (`alignment`), when none shares more."""
+    if not alignment.found or len(quote.text.split()) > SHORT_QUOTE_WORDS:
+        return alignment
+    places = exact_occurrences(quote, release, index)
+    if len(places) < 2:
+        return alignment
+    text = release.text
+    around = (
+        RELEASE_SENTENCE_BREAK.split(text[max(0, quote.start - RELEASE_SENTENCE_REACH) : quote.start])[-1]
+        + " "
+        + RELEASE_SENTENCE_BREAK.split(text[quote.end : quote.end + RELEASE_SENTENCE_REACH])[0]
+    )
+    view = index.view
+    doc = index.doc
+
+    def affinity(at: int) -> float:
+        sentence = doc.sentences[doc.sentence_at(view.word_start[at])]
+        return similarity(around, doc.text[sentence.start : sentence.end])
+
+    scores = [affinity(at) for at in places]
+    best = max(range(len(places)), key=lambda i: (scores[i], -i))
+    if scores[best] <= scores[0]:
+        return alignment
+    return align_at(quote, release, index, settings, places[best])
+
+
 def _from_chain(
     qw: QuoteWords, written: list[str], chain: list[Run], release: LoadedDocument, index: SourceIndex, settings: Settings
 ) -> Alignment:
     view = index.view
     counted = [i for i in range(len(qw.words)) if not qw.bracketed[i]] or list(range(len(qw.words)))
-    raw: list[tuple[str, int, int, int, int]] = []
+    raw: list[RawOp] = []
     function_words = frozenset(settings.lexicon.function_words)
     first, last = chain[0], chain[-1]
     if first.q > 0:
-        raw.extend(_edge_ops(qw, 0, first.q, first.s, view, True, function_words))
-    for a, b in zip(chain, chain[1:]):
+        raw.extend(edge_ops(qw, 0, first.q, first.s, view, True, function_words))
+    for a, b in pairwise(chain):
         raw.append(("equal", a.q, a.q_end, a.s, a.s_end))
-        raw.extend(_word_ops(qw, a.q_end, b.q, a.s_end, b.s, view, settings))
+        raw.extend(word_ops(qw, a.q_end, b.q, a.s_end, b.s, view, settings))
     raw.append(("equal", last.q, last.q_end, last.s, last.s_end))
     if last.q_end < len(qw.words):
-        raw.extend(_edge_ops(qw, last.q_end, len(qw.words), last.s_end, view, False, function_words))
-    raw = _fuzzy_equal(raw, qw, view, settings)
+        raw.extend(edge_ops(qw, last.q_end, len(qw.words), last.s_end, view, False, function_words))
+    raw = fuzzy_equal(raw, qw, view, settings)
     raw, moved = _place_elsewhere(raw, qw, index, settings)
-    raw, moved, reshaped = _split_reshaped(raw, moved, written, index.view.words)
+    raw, moved, reshaped = split_reshaped(raw, moved, written, index.view.words)
     # words placed through their source form count as found: the assessment judges the change of form
     matched = reshaped + sum(
         1 for kind, qa, qb, *_ in raw if kind == "equal" for i in range(qa, qb) if not qw.bracketed[i]
     )
     score = 100.0 * matched / len(counted)
     ops = [
-        _to_edit(op, qw, release, view, index.doc, len(qw.words)).model_copy(update={"moved": n in moved})
+        to_edit(op, qw, release, view, index.doc, len(qw.words)).model_copy(update={"moved": n in moved})
         for n, op in enumerate(raw)
     ]
     s_words = [op for n, op in enumerate(raw) if op[0] == "equal" and n not in moved] or [
@@ -374,12 +277,12 @@ MIN_PLACED_SHARE = 0.6
 
 
 def _place_elsewhere(
-    raw: list[tuple[str, int, int, int, int]], qw: QuoteWords, index: SourceIndex, settings: Settings
-) -> tuple[list[tuple[str, int, int, int, int]], set[int]]:
+    raw: list[RawOp], qw: QuoteWords, index: SourceIndex, settings: Settings
+) -> tuple[list[RawOp], set[int]]:
     """Quote words the first alignment could not place (an 'insert') may come from another part of the source:
     a passage stitched on from further away, or put in a different order. Each such stretch is aligned on its
     own; the ops that place it are returned with their positions in `moved`."""
-    out: list[tuple[str, int, int, int, int]] = []
+    out: list[RawOp] = []
     moved: set[int] = set()
     for op in raw:
         kind, qa, qb, _, _ = op
@@ -394,12 +297,12 @@ def _place_elsewhere(
         if sum(r.n for r in chain) < MIN_PLACED_SHARE * (qb - qa):
             out.append(op)
             continue
-        placed: list[tuple[str, int, int, int, int]] = []
+        placed: list[RawOp] = []
         if chain[0].q > 0:
             placed.append(("insert", qa, qa + chain[0].q, chain[0].s, chain[0].s))
-        for a, b in zip(chain, chain[1:]):
+        for a, b in pairwise(chain):
             placed.append(("equal", qa + a.q, qa + a.q_end, a.s, a.s_end))
-            for sub in _word_ops(part, a.q_end, b.q, a.s_end, b.s, index.view, settings):
+            for sub in word_ops(part, a.q_end, b.q, a.s_end, b.s, index.view, settings):
                 placed.append((sub[0], qa + sub[1], qa + sub[2], sub[3], sub[4]))
         last = chain[-1]
         placed.append(("equal", qa + last.q, qa + last.q_end, last.s, last.s_end))
@@ -411,130 +314,3 @@ def _place_elsewhere(
     return out, moved
 
 
-def _edge_ops(
-    qw: QuoteWords, qa: int, qb: int, s_at: int, view: TextView, leading: bool, function_words: frozenset[str]
-) -> list[tuple[str, int, int, int, int]]:
-    """Quote words before the first or after the last aligned run: matched to the adjacent source words when
-    they are close (a changed first word), otherwise words the release added."""
-    n = qb - qa
-    if leading:
-        sa, sb = max(0, s_at - n), s_at
-    else:
-        sa, sb = s_at, min(len(view.words), s_at + n)
-    if sb - sa == n and all(fuzz.ratio(qw.words[qa + i], view.words[sa + i]) >= 85 for i in range(n)):
-        return [("replace", qa, qb, sa, sb)]
-    skipped = _skipped_at_edge(qw.words[qa:qb], s_at, view, leading, function_words)
-    if skipped:  # 'It would [not] be cost-effective': the edge words are the source's, a word or two away
-        if leading:
-            return [("equal", qa, qb, s_at - skipped - n, s_at - skipped), ("delete", qb, qb, s_at - skipped, s_at)]
-        return [("delete", qa, qa, s_at, s_at + skipped), ("equal", qa, qb, s_at + skipped, s_at + skipped + n)]
-    if sb - sa == n and n <= 3 and STRENGTH_WORDS.intersection(qw.words[qa:qb]) and STRENGTH_WORDS.intersection(view.words[sa:sb]):
-        return [("replace", qa, qb, sa, sb)]  # 'all pupils' for 'Most pupils': a changed quantifier, not an addition
-    if sb - sa == n and n <= 3 and not function_words.intersection(qw.words[qa:qb]) and _same_sentence(view, sa, sb, leading):
-        return [("replace", qa, qb, sa, sb)]  # '…leaders weakly' for '…leaders effectively': a changed last word
-    return [("insert", qa, qb, s_at, s_at)]
-
-
-MAX_EDGE_SKIP = 3  # source words the release may have dropped between a quotation's edge words and the rest
-
-
-def _skipped_at_edge(words: list[str], s_at: int, view: TextView, leading: bool, function_words: frozenset[str]) -> int:
-    """How many source words lie between the aligned words and a copy of the quotation's edge words just beyond
-    them in the same source sentence (0 when there is none). One edge word must not be a function word: a lone
-    'the' is found everywhere."""
-    n = len(words)
-    if not n or (n == 1 and words[0] in function_words):
-        return 0
-    src = view.words
-    for skip in range(1, MAX_EDGE_SKIP + 1):
-        sa = s_at - skip - n if leading else s_at + skip
-        if sa < 0 or sa + n > len(src) or src[sa : sa + n] != words:
-            continue
-        first, last = (sa, s_at) if leading else (s_at - 1, sa + n - 1)  # the edge words through the aligned one
-        if first >= 0 and not any(
-            re.search(r"[.!?:;]", view.original[view.word_end[i] : view.word_start[i + 1]]) for i in range(first, last)
-        ):
-            return skip
-    return 0
-
-
-def _same_sentence(view: TextView, sa: int, sb: int, leading: bool) -> bool:
-    """Whether source words [sa, sb) continue the aligned words' sentence (no full stop between)."""
-    if sa >= sb or sa == 0 or sb > len(view.words):
-        return False
-    first, last = (sa, sb) if not leading else (sa, sb + 1)
-    if last > len(view.words):
-        return False
-    starts, ends = view.word_start, view.word_end
-    gaps = range(first, last - 1) if leading else range(first - 1, last - 1)
-    source = view.original
-    return not any(re.search(r"[.!?:;]", source[ends[i] : starts[i + 1]]) for i in gaps)
-
-
-def _split_reshaped(
-    raw: list[tuple[str, int, int, int, int]], moved: set[int], written: list[str], source_words: list[str]
-) -> tuple[list[tuple[str, int, int, int, int]], set[int], int]:
-    """Words aligned through their source form ('planned' to the source's 'plan') are a one-word replace
-    inside their run, so the assessment sees the change; also how many there are."""
-    reshaped = 0
-    out: list[tuple[str, int, int, int, int]] = []
-    out_moved: set[int] = set()
-    for n, (kind, qa, qb, sa, sb) in enumerate(raw):
-        pieces = [(kind, qa, qb, sa, sb)]
-        if kind == "equal" and any(written[qa + i] != source_words[sa + i] for i in range(qb - qa)):
-            pieces, start = [], 0
-            for i in range(qb - qa + 1):
-                differs = i < qb - qa and written[qa + i] != source_words[sa + i]
-                if i == qb - qa or differs:
-                    if i > start:
-                        pieces.append(("equal", qa + start, qa + i, sa + start, sa + i))
-                    if differs:
-                        pieces.append(("replace", qa + i, qa + i + 1, sa + i, sa + i + 1))
-                        reshaped += 1
-                    start = i + 1
-        for piece in pieces:
-            if n in moved:
-                out_moved.add(len(out))
-            out.append(piece)
-    return out, out_moved, reshaped
-
-
-def _fuzzy_equal(raw: list[tuple[str, int, int, int, int]], qw: QuoteWords, view: TextView, settings: Settings) -> list[tuple[str, int, int, int, int]]:
-    """A replace of words that differ only in spelling (organisation/organization) stays a replace, but one of
-    identical normalised words (a case or apostrophe difference) becomes equal."""
-    out = []
-    for op in raw:
-        kind, qa, qb, sa, sb = op
-        if kind == "replace" and qb - qa == sb - sa and all(qw.words[qa + i] == view.words[sa + i] for i in range(qb - qa)):
-            op = ("equal", qa, qb, sa, sb)
-        out.append(op)
-    return out
-
-
-def _to_edit(op: tuple[str, int, int, int, int], qw: QuoteWords, release: LoadedDocument, view: TextView, source: LoadedDocument, total: int) -> EditOp:
-    kind, qa, qb, sa, sb = op
-    if qb > qa:
-        q_start, q_end = qw.starts[qa], qw.ends[qb - 1]
-    else:
-        q_start = q_end = qw.ends[qa - 1] if qa > 0 else qw.starts[0]
-    if sb > sa:
-        s_start, s_end = view.word_start[sa], view.word_end[sb - 1]
-    else:
-        s_start = s_end = view.word_end[sa - 1] if sa > 0 else 0
-    if kind == "delete":
-        marked = qa < len(qw.ellipsis_before) and qw.ellipsis_before[qa] or (qa == total and qw.ellipsis_after_end)
-    elif kind in ("insert", "replace"):
-        marked = all(qw.bracketed[qa:qb])
-    else:
-        marked = False
-    return EditOp(
-        kind=kind,  # type: ignore[arg-type]
-        quote_start=q_start,
-        quote_end=q_end,
-        source_start=s_start,
-        source_end=s_end,
-        quote_text=release.text[q_start:q_end],
-        source_text=source.text[s_start:s_end],
-        marked=bool(marked),
-        edge=qa == 0 or qb == total,
-    )

@@ -11,7 +11,7 @@ from rapidfuzz import fuzz
 from factcheck.assess.problems import Problem, cue_list, in_quotes
 from factcheck.assess.qualify import STRONG, Qualifier, describe
 from factcheck.config import Settings
-from factcheck.text.document import LoadedDocument
+from factcheck.text import LoadedDocument
 from factcheck.text.wordforms import same_words_in_other_forms
 from factcheck.text.wordforms import words as word_list
 from factcheck.types import Alignment, EditOp, Severity

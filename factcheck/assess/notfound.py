@@ -8,9 +8,8 @@ from bisect import bisect_left
 from functools import cached_property
 
 from factcheck.assess.problems import QuoteFields, in_quotes
-from factcheck.assess.qualify import stem
 from factcheck.config import Settings
-from factcheck.text.document import LoadedDocument
+from factcheck.text import LoadedDocument, stem
 from factcheck.types import Alignment, Quote, QuoteFinding, Severity
 
 MAX_RESHAPED_WORDS = 2  # a quoted word or two the source uses in another form is flagged low, not high

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal, TypedDict
 
 from factcheck.assess.qualify import Cue, Qualifier
-from factcheck.text.document import LoadedDocument
+from factcheck.text import LoadedDocument
 from factcheck.types import Alignment, Quote, Severity, Span, Speaker, Verdict
 
 

@@ -8,9 +8,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
 
 from factcheck.config import Lexicon
+from factcheck.text import stem
 
 STRONG = ("contrast", "negation", "limiting", "hedge", "criticism")
 CATEGORY_WORDS = {
@@ -148,24 +148,6 @@ def _used_as_noun(text: str, start: int, end: int) -> bool:
 # 'more likely to move away', '4 times as likely': a comparison the finding measures, not a hedge on it
 COMPARATIVE_BEFORE = re.compile(r"\b(?:more|less|as|times|equally|twice)\s+$", re.IGNORECASE)
 SUPERLATIVE_BEFORE = re.compile(r"\b(?:the|their|its|our|his|her|your|my)\s+$", re.IGNORECASE)
-
-
-class _Stemmer(Protocol):
-    def stemWord(self, word: str) -> str: ...
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> _Stemmer:
-    import snowballstemmer
-
-    stemmer: _Stemmer = snowballstemmer.stemmer("english")  # the package has no types: this is its shape
-    return stemmer
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """The Snowball (Porter 2) stem: continue, continued and continues share one."""
-    return str(_stemmer().stemWord(word.lower()))
 
 
 @lru_cache(maxsize=65536)

@@ -9,7 +9,7 @@ import re
 from factcheck.assess.problems import Problem, in_quotes, is_critical, sentence_bounds
 from factcheck.assess.qualify import Cue, Qualifier, Topics, describe
 from factcheck.config import Settings
-from factcheck.text.document import LoadedDocument
+from factcheck.text import LoadedDocument
 from factcheck.types import Alignment, Quote
 
 CONCESSIVE_OPENING = re.compile(
