@@ -16,7 +16,7 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 from factcheck.config import Settings
-from factcheck.embed.backends import Embedder
+from factcheck.embed import Embedder
 from factcheck.errors import FactcheckError, InputError
 from factcheck.types import FLAG_VERDICTS, QuoteFinding, Report
 

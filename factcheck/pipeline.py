@@ -15,7 +15,7 @@ from factcheck.assess.claims import ClaimChecker, Window, check_claims
 from factcheck.config import Settings, load_settings
 from factcheck.assess.coverage import FindingMap, findings_status
 from factcheck.text.document import LoadedDocument, load
-from factcheck.embed.backends import Embedder, default_embedder
+from factcheck.embed import Embedder, default_embedder
 from factcheck.errors import InputError, NoQuotationsError
 from factcheck.quotes.extract import CARRY_PRONOUNS, PERSON_PRONOUNS, extract
 from factcheck.types import (

@@ -10,8 +10,8 @@ Requests bigger than two inputs at the limit are refused by their Content-Length
 Pasted text is only ever used as text, never as a path, and uploads are passed to the library as bytes or text;
 each request runs inside a tempfile.TemporaryDirectory that is removed when it ends, and nothing is written
 anywhere else. Nothing is fetched from the network. The embedding model is loaded at most once per server
-process (factcheck.embed.default_embedder), and used by one request at a time. FACTCHECK_FAKE_EMBEDDER=1 (a
-test and development switch) uses the fake HashingEmbedder instead.
+process (factcheck.embed.default_embedder), and used by one request at a time; `make_server(embedder=...)` puts
+another in its place (tests pass a fake one).
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 
-from factcheck.batch import choose_embedder, templates
 from factcheck.config import Settings, load_settings
-from factcheck.embed.backends import Embedder
+from factcheck.embed import Embedder, default_embedder
 from factcheck.errors import EmptyInputError, FactcheckError, InputTooLargeError
+from factcheck.report import templates
 
 log = logging.getLogger(__name__)
 FORM_OVERHEAD = 64 * 1024  # bytes allowed on top of the inputs for the multipart boundaries and headers
@@ -73,7 +73,7 @@ class FactcheckServer(ThreadingHTTPServer):
     ) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.settings = settings
-        self.embedder = SerialEmbedder(embedder or choose_embedder(settings))
+        self.embedder = SerialEmbedder(embedder or default_embedder(settings.embedding))
         self.quiet = quiet
         super().__init__((host, port), Handler)
 
@@ -203,9 +203,8 @@ def choose_input(label: str, fields: dict[str, tuple[str | None, bytes]], settin
 
 def check_form(fields: dict[str, tuple[str | None, bytes]], settings: Settings, embedder: Embedder) -> str:
     """The HTML report page for a submitted form; FactcheckError for input the library cannot use."""
+    from factcheck.run import check_and_render
     from factcheck.text.document import build_document
-    from factcheck.pipeline import check
-    from factcheck.report import render_html
 
     release_name, release_text = choose_input("release", fields, settings)
     source_name, source_text = choose_input("source", fields, settings)
@@ -215,8 +214,7 @@ def check_form(fields: dict[str, tuple[str | None, bytes]], settings: Settings, 
     # Documents built from the text itself: a pasted line is never taken for a path on this machine.
     release = build_document(release_name, release_text)
     source = build_document(source_name, source_text)
-    report = check(release, source, settings=settings, embedder=embedder)
-    page = render_html(report, source.text)
+    page = check_and_render(release, [source], ("html",), settings=settings, embedder=embedder).texts["html"]
     back = (
         '<nav aria-label="factcheck" style="max-width:78rem;margin:0 auto;padding:.75rem 1rem 0">'
         '<a href="/">Check another release</a></nav>\n'
@@ -253,7 +251,7 @@ class Handler(BaseHTTPRequestHandler):
     def _plain(self, status: HTTPStatus, message: str) -> None:
         self._send(status, message + "\n", "text/plain; charset=utf-8")
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         if not self.server.quiet:
             sys.stderr.write(f"factcheck serve: {self.address_string()} {format % args}\n")
 
@@ -275,7 +273,7 @@ class Handler(BaseHTTPRequestHandler):
         self._plain(HTTPStatus.BAD_REQUEST, "factcheck serve answers only requests for 127.0.0.1 or localhost.")
         return False
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         if not self._host_ok():
             return
         path = urlsplit(self.path).path
@@ -284,10 +282,10 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._plain(HTTPStatus.NOT_FOUND, "Not found. The form is at /.")
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self.do_GET()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         if not self._host_ok():
             return
         if urlsplit(self.path).path != "/check":

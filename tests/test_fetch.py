@@ -14,7 +14,7 @@ import factcheck
 from factcheck.inputs import fetch as fetch_module
 from factcheck.config import Settings, load_settings
 from factcheck.text.document import load, read_input
-from factcheck.embed.backends import HashingEmbedder
+from tests.fakes import HashingEmbedder
 from factcheck.errors import BlockedURLError, FetchError, InputTooLargeError
 from factcheck.inputs.fetch import address_problem, check_url, fetch, is_url
 

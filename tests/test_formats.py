@@ -13,7 +13,7 @@ import pytest
 import factcheck
 from factcheck.config import Settings, load_settings
 from factcheck.text.document import load, read_input
-from factcheck.embed.backends import HashingEmbedder
+from tests.fakes import HashingEmbedder
 from factcheck.errors import BinaryInputError, EmptyInputError, InputTooLargeError, NoTextLayerError
 from factcheck.inputs.formats import detect, extract_text, looks_like_markdown, markdown_text
 

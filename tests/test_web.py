@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from factcheck.config import LimitSettings
-from factcheck.embed.backends import HashingEmbedder
+from tests.fakes import HashingEmbedder
 from factcheck.web import FORM_OVERHEAD, FactcheckServer, make_server
 from tests.conftest import SAMPLES
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from factcheck.config import Settings
-from factcheck.embed.backends import Embedder
+from factcheck.embed import Embedder
 from factcheck.text.document import LoadedDocument, normalise
 from factcheck.quotes.extract import TOPIC_LEAD, _alias_pattern, _speech_verb_pattern
 from factcheck.assess.qualify import Qualifier, Topics, content_stems

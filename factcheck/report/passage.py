@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from factcheck.types import QuoteFinding
 
-
 SourceTexts = str | Mapping[str, str]
 
 

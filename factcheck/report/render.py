@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from factcheck.report.html import render_html
 from factcheck.report.markdown import render_markdown
-from factcheck.report.text import render_text
 from factcheck.report.passage import SourceTexts
+from factcheck.report.text import render_text
 from factcheck.types import Report
 
 FORMATS = ("text", "json", "md", "html")
