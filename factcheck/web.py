@@ -67,6 +67,8 @@ class FormError(Exception):
 class FactcheckServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    # Connections waiting to be accepted: socketserver's 5 had the kernel reset a burst of simultaneous ones.
+    request_queue_size = 64
 
     def __init__(
         self, host: str, port: int, settings: Settings, embedder: Embedder | None = None, quiet: bool = False
