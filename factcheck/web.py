@@ -175,7 +175,7 @@ def file_to_text(data: bytes, filename: str) -> str:
     """An uploaded file as text: through factcheck.inputs.formats when it exists (PDF, Word, ...), else decoded as
     UTF-8 or cp1252 (factcheck.documents.decode)."""
     try:
-        from factcheck.inputs.formats import extract_text  # type: ignore[import-not-found,unused-ignore]
+        from factcheck.inputs.formats import extract_text
     except ImportError:
         from factcheck.text.document import decode
 

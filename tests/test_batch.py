@@ -308,3 +308,12 @@ def test_each_worker_gives_the_model_its_share_of_the_cores(monkeypatch, setting
     pinned = settings.model_copy(update={"embedding": settings.embedding.model_copy(update={"threads": 3})})
     batch._init_worker(pinned, HashingEmbedder, 1)
     assert batch._worker_settings.embedding.threads == 3  # a setting the user chose is kept
+
+
+def test_the_package_exports_a_sorted_complete_all():
+    """Sorted as ruff sorts it (RUF022): constants, then classes, then functions, each alphabetically."""
+    import factcheck.batch
+
+    names = factcheck.batch.__all__
+    assert names == sorted(names, key=lambda n: (not n.isupper(), not n[:1].isupper(), n))
+    assert all(hasattr(factcheck.batch, name) for name in factcheck.batch.__all__)

@@ -205,3 +205,12 @@ def test_the_onnx_embedder_agrees_with_the_torch_one():
     np.fill_diagonal(sim_ours := ours @ ours.T, -1)
     np.fill_diagonal(sim_theirs := theirs @ theirs.T, -1)
     assert (sim_ours.argmax(axis=1) == sim_theirs.argmax(axis=1)).mean() >= 0.9
+
+
+def test_the_package_exports_a_sorted_complete_all():
+    """Sorted as ruff sorts it (RUF022): constants, then classes, then functions, each alphabetically."""
+    import factcheck.embed
+
+    names = factcheck.embed.__all__
+    assert names == sorted(names, key=lambda n: (not n.isupper(), not n[:1].isupper(), n))
+    assert all(hasattr(factcheck.embed, name) for name in factcheck.embed.__all__)
