@@ -1,9 +1,10 @@
-# `make report` checks the samples and writes reports/; `make test` runs the tests. Both install first.
+# `make report` checks the samples and writes reports/; `make test` runs ruff, mypy (strict) and the tests.
+# Both install first.
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: report test install clean
+.PHONY: report test lint install clean
 
 # After installing, export the packaged model to ONNX int8 once (the fast embedding path) into
 # ${FACTCHECK_CACHE:-~/.cache/factcheck}/onnx; local files only. If that fails, factcheck uses torch: carry on.
@@ -18,7 +19,11 @@ install: $(VENV)/.installed
 report: $(VENV)/.installed
 	HF_HUB_OFFLINE=1 $(PY) scripts/sample_reports.py
 
-test: $(VENV)/.installed
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check factcheck
+	$(VENV)/bin/mypy
+
+test: lint
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q
 
 clean:

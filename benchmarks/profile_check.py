@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import factcheck
     from factcheck.config import load_settings
-    from factcheck.embed.backends import default_embedder, onnx_model_path
+    from factcheck.embed import default_embedder, onnx_model_path
 
     onnx = onnx_model_path().parent
     tmp = tempfile.mkdtemp(prefix="factcheck-profile-")

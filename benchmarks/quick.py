@@ -14,8 +14,8 @@ from cases import REFERENCE, build_case
 
 import factcheck
 from factcheck.config import load_settings
+from factcheck.embed import default_embedder
 from factcheck.inputs import load
-from factcheck.embed.backends import default_embedder
 from factcheck.pipeline import check
 
 s = load_settings()

@@ -126,7 +126,7 @@ def fmt(value: float | None, unit: str) -> str:
 
 
 def _user_onnx_dir() -> Path | None:
-    from factcheck.embed.backends import onnx_model_path
+    from factcheck.embed import onnx_model_path
 
     path = onnx_model_path()
     return path.parent if path.exists() else None
@@ -225,7 +225,7 @@ def warm_library(b: Bench, runs: int) -> None:
     print("warm library call: factcheck.check() on the reference case", flush=True)
     import factcheck
     from factcheck.config import load_settings
-    from factcheck.embed.backends import default_embedder
+    from factcheck.embed import default_embedder
 
     os.environ["FACTCHECK_CACHE"] = str(b.fresh_cache())
     release, source = factcheck.load(REL), factcheck.load(SRC)
@@ -253,7 +253,7 @@ def warm_library(b: Bench, runs: int) -> None:
 def _reset_process_caches() -> None:
     from factcheck import pipeline
     from factcheck.config import load_settings
-    from factcheck.embed.backends import default_embedder
+    from factcheck.embed import default_embedder
 
     prepared = getattr(pipeline, "_PREPARED", None)
     if prepared is not None:
@@ -311,7 +311,7 @@ def encoding(b: Bench, runs: int, torch_too: bool) -> None:
     print("embedding throughput (source passages of the 10k-word case)", flush=True)
     import factcheck
     from factcheck.config import load_settings
-    from factcheck.embed.backends import OnnxEmbedder, SentenceTransformerEmbedder
+    from factcheck.embed import OnnxEmbedder, SentenceTransformerEmbedder
 
     doc = factcheck.load(build_case(10000, 50).source)
     windows = [" ".join(doc.text[s.start : s.end].split()) for s in doc.sentences]

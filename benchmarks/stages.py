@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from factcheck.embed.backends import onnx_dir
+    from factcheck.embed import onnx_dir
 
     exported = onnx_dir()
     cache = Path(tempfile.mkdtemp(prefix="factcheck-stages-"))

@@ -1,18 +1,28 @@
-"""The `factcheck` command: a thin shell over factcheck.check()."""
+"""The `factcheck` command: a thin shell over factcheck.check().
+
+The commands use the real embedding model; a caller may put another in its place by starting the app with
+`app(obj=Injected(embedder_factory=...))` (or `CliRunner().invoke(app, args, obj=...)`), as the tests do
+with a fake one.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from factcheck.config import load_settings
 from factcheck.errors import FactcheckError
 from factcheck.types import SEVERITY_ORDER, Report
+
+if TYPE_CHECKING:
+    from factcheck.embed import Embedder
 
 app = typer.Typer(
     help="Check the quotations in a press release against the document they quote.",
@@ -35,6 +45,24 @@ class Severity(str, Enum):
     high = "high"
 
 
+@dataclass(frozen=True)
+class Injected:
+    """What the commands use in place of the real model. `embedder_factory` is called once per command (once
+    per worker for `batch`, so it must be picklable there, such as a class the workers can import)."""
+
+    embedder_factory: Callable[[], Embedder] | None = None
+
+
+def _embedder_factory(ctx: typer.Context) -> Callable[[], Embedder] | None:
+    return ctx.obj.embedder_factory if isinstance(ctx.obj, Injected) else None
+
+
+def _embedder(ctx: typer.Context) -> Embedder | None:
+    """The injected embedder, or None: the library then uses the shared real model."""
+    factory = _embedder_factory(ctx)
+    return factory() if factory is not None else None
+
+
 def _fail(message: str, code: int = 2) -> None:
     typer.echo(f"factcheck: error: {message}", err=True)
     raise typer.Exit(code)
@@ -42,6 +70,7 @@ def _fail(message: str, code: int = 2) -> None:
 
 @app.command()
 def check(
+    ctx: typer.Context,
     release: Annotated[str, typer.Argument(help="The press release: a file (text, HTML, PDF, Word, Markdown), an http(s) URL, or - for standard input.")],
     sources: Annotated[list[str], typer.Argument(help="The document(s) it quotes, files or URLs; each quotation is matched against all of them.")],
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
@@ -59,18 +88,22 @@ def check(
     ] = False,
 ) -> None:
     """Check every quotation in RELEASE against SOURCES and report a verdict for each."""
-    from factcheck.inputs import load
-    from factcheck.pipeline import check as run_check
-    from factcheck.report import render
+    from factcheck.run import check_and_render
 
     try:
         settings = load_settings()
         if allow_private_urls:
             settings = settings.model_copy(update={"limits": settings.limits.model_copy(update={"allow_private_urls": True})})
-        documents = [load(_input(s), settings) for s in sources]
-        report = run_check(load(_input(release), settings), documents, settings=settings, source_names=source_name or [])
-        texts = {doc.name: doc.text for doc in documents}
-        rendered = render(report, format.value, source_text=texts, color=output is None and sys.stdout.isatty())
+        result = check_and_render(
+            _input(release),
+            [_input(s) for s in sources],
+            [format.value],
+            settings=settings,
+            embedder=_embedder(ctx),
+            source_names=source_name or [],
+            color=output is None and sys.stdout.isatty(),
+        )
+        report, rendered = result.report, result.texts[format.value]
     except FactcheckError as e:
         _fail(str(e))
         return
@@ -104,6 +137,7 @@ def schema() -> None:
 
 @app.command("eval")
 def evaluate(
+    ctx: typer.Context,
     cases: Annotated[list[Path], typer.Argument(help="Case folders (release.txt, source.txt, expected.json), or folders of them.")],
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every wrong verdict.")] = False,
 ) -> None:
@@ -119,8 +153,9 @@ def evaluate(
     if not folders:
         _fail("no labelled cases found")
     totals = Totals()
+    embedder = _embedder(ctx)
     for folder in folders:
-        score = evaluate_case(folder, settings)
+        score = evaluate_case(folder, settings, embedder)
         totals.add(score)
         status = f" error: {score.error}" if score.error else ""
         typer.echo(
@@ -153,6 +188,7 @@ def evaluate(
 
 @app.command()
 def batch(
+    ctx: typer.Context,
     target: Annotated[Path, typer.Argument(help="A manifest CSV (release,source[,name]) or a folder of item subfolders.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the reports, index.html and index.json.")],
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default: one per core, at most 8).")] = None,
@@ -164,7 +200,7 @@ def batch(
     try:
         chosen = parse_formats(formats)
         items = find_items(target, out)
-        result = run_batch(items, out, workers, chosen, load_settings())
+        result = run_batch(items, out, workers, chosen, load_settings(), embedder_factory=_embedder_factory(ctx))
     except FactcheckError as e:
         _fail(str(e))
         return
@@ -185,6 +221,7 @@ def batch(
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     host: Annotated[str, typer.Option("--host", help="Address to listen on (keep 127.0.0.1 unless you mean to share it).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port (0 picks a free one).")] = 8000,
 ) -> None:
@@ -192,7 +229,7 @@ def serve(
     from factcheck.web import make_server
 
     try:
-        server = make_server(host, port, load_settings())
+        server = make_server(host, port, load_settings(), embedder=_embedder(ctx))
     except FactcheckError as e:
         _fail(str(e))
         return

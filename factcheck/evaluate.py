@@ -12,11 +12,12 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from rapidfuzz import fuzz
 
 from factcheck.config import Settings
-from factcheck.embed.backends import Embedder
+from factcheck.embed import Embedder
 from factcheck.errors import FactcheckError, InputError
 from factcheck.types import FLAG_VERDICTS, QuoteFinding, Report
 
@@ -61,11 +62,15 @@ class CaseScore(Counts):
     error: str = ""
 
 
-def load_labels(case: Path) -> dict:  # type: ignore[type-arg]
+Labels = dict[str, Any]  # a case's expected.json or truth.json
+
+
+def load_labels(case: Path) -> Labels:
     for name in ("truth.json", "expected.json"):
         path = case / name
         if path.exists():
-            return json.loads(path.read_text(encoding="utf-8"))
+            labels: Labels = json.loads(path.read_text(encoding="utf-8"))
+            return labels
     raise InputError(f"{case}: no expected.json or truth.json")
 
 
@@ -79,7 +84,7 @@ def report_release_text(quote: QuoteFinding) -> list[str]:
     return texts
 
 
-def score_report(name: str, labels: dict, report: Report) -> CaseScore:  # type: ignore[type-arg]
+def score_report(name: str, labels: Labels, report: Report) -> CaseScore:
     score = CaseScore(name=name)
     # An interrupted quotation (‘…,’ she said. ‘…’) is one quotation of several parts; a label may name it
     # whole or one part at a time, so each part is a candidate too, and a quotation counts as used once any
@@ -131,13 +136,13 @@ def score_report(name: str, labels: dict, report: Report) -> CaseScore:  # type:
         score.claims_labelled += 1
         target = _norm(label["text"])
         scored = [(fuzz.partial_ratio(target, _norm(c.text)), c) for c in report.claims]
-        best = max(scored, key=lambda pair: pair[0], default=(0.0, None))
-        if best[1] is not None and best[0] >= PAIR_RATIO:
+        ratio, claim = max(scored, key=lambda pair: pair[0], default=(0.0, None))
+        if claim is not None and ratio >= PAIR_RATIO:
             score.claims_found += 1
-            if best[1].verdict == label["verdict"]:
+            if claim.verdict == label["verdict"]:
                 score.claims_correct += 1
             else:
-                score.misses.append((f"claim {label['verdict']}", best[1].verdict, label["text"][:70]))
+                score.misses.append((f"claim {label['verdict']}", claim.verdict, label["text"][:70]))
         else:
             score.misses.append((f"claim {label['verdict']}", "missing", label["text"][:70]))
     unreported = [_norm(f.text) for f in report.unreported]

@@ -16,7 +16,7 @@ from typing import cast
 from factcheck.align import SourceIndex, align, likeliest_occurrence
 from factcheck.assess import Assessor, ClaimChecker, FindingMap, Window, check_claims, findings_status
 from factcheck.config import Settings, load_settings
-from factcheck.embed.backends import Embedder, default_embedder
+from factcheck.embed import Embedder, default_embedder
 from factcheck.errors import InputError, NoQuotationsError
 from factcheck.inputs import load
 from factcheck.quotes import extract, learn_source_names, reattribute

@@ -10,8 +10,8 @@ Requests bigger than two inputs at the limit are refused by their Content-Length
 Pasted text is only ever used as text, never as a path, and uploads are passed to the library as bytes or text;
 each request runs inside a tempfile.TemporaryDirectory that is removed when it ends, and nothing is written
 anywhere else. Nothing is fetched from the network. The embedding model is loaded at most once per server
-process (factcheck.embed.default_embedder), and used by one request at a time. FACTCHECK_FAKE_EMBEDDER=1 (a
-test and development switch) uses the fake HashingEmbedder instead.
+process (factcheck.embed.default_embedder), and used by one request at a time; `make_server(embedder=...)` puts
+another in its place (tests pass a fake one).
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 
-from factcheck.batch import choose_embedder, templates
 from factcheck.config import Settings, load_settings
-from factcheck.embed.backends import Embedder
+from factcheck.embed import Embedder, default_embedder
 from factcheck.errors import EmptyInputError, FactcheckError, InputTooLargeError
+from factcheck.report import templates
 
 log = logging.getLogger(__name__)
 FORM_OVERHEAD = 64 * 1024  # bytes allowed on top of the inputs for the multipart boundaries and headers
@@ -67,13 +67,15 @@ class FormError(Exception):
 class FactcheckServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    # Connections waiting to be accepted: socketserver's 5 had the kernel reset a burst of simultaneous ones.
+    request_queue_size = 64
 
     def __init__(
         self, host: str, port: int, settings: Settings, embedder: Embedder | None = None, quiet: bool = False
     ) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.settings = settings
-        self.embedder = SerialEmbedder(embedder or choose_embedder(settings))
+        self.embedder = SerialEmbedder(embedder or default_embedder(settings.embedding))
         self.quiet = quiet
         super().__init__((host, port), Handler)
 
@@ -173,7 +175,7 @@ def file_to_text(data: bytes, filename: str) -> str:
     """An uploaded file as text: through factcheck.inputs.formats when it exists (PDF, Word, ...), else decoded as
     UTF-8 or cp1252 (factcheck.documents.decode)."""
     try:
-        from factcheck.inputs import extract_text  # type: ignore[import-not-found,unused-ignore]
+        from factcheck.inputs import extract_text
     except ImportError:
         from factcheck.inputs import decode
 
@@ -203,8 +205,7 @@ def choose_input(label: str, fields: dict[str, tuple[str | None, bytes]], settin
 
 def check_form(fields: dict[str, tuple[str | None, bytes]], settings: Settings, embedder: Embedder) -> str:
     """The HTML report page for a submitted form; FactcheckError for input the library cannot use."""
-    from factcheck.pipeline import check
-    from factcheck.report import render_html
+    from factcheck.run import check_and_render
     from factcheck.text import build_document
 
     release_name, release_text = choose_input("release", fields, settings)
@@ -215,8 +216,7 @@ def check_form(fields: dict[str, tuple[str | None, bytes]], settings: Settings, 
     # Documents built from the text itself: a pasted line is never taken for a path on this machine.
     release = build_document(release_name, release_text)
     source = build_document(source_name, source_text)
-    report = check(release, source, settings=settings, embedder=embedder)
-    page = render_html(report, source.text)
+    page = check_and_render(release, [source], ("html",), settings=settings, embedder=embedder).texts["html"]
     back = (
         '<nav aria-label="factcheck" style="max-width:78rem;margin:0 auto;padding:.75rem 1rem 0">'
         '<a href="/">Check another release</a></nav>\n'

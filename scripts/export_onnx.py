@@ -27,7 +27,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from factcheck.embed.backends import (
+from factcheck.embed import (
     CHECK_TEXTS,
     MIN_AGREEMENT,
     export_manifest,

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from factcheck.config import Settings, load_settings
-from factcheck.embed.backends import HashingEmbedder
+from tests.fakes import HashingEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

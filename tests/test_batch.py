@@ -14,9 +14,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from factcheck.embed import backends as embed
 from factcheck.batch import (
-    FAKE_EMBEDDER_ENV,
     BatchItem,
     find_items,
     items_from_manifest,
@@ -24,15 +22,17 @@ from factcheck.batch import (
     run_batch,
     unique_names,
 )
-from factcheck.cli import app
-from factcheck.embed.backends import HashingEmbedder
+from factcheck.cli import Injected, app
+from factcheck.embed import protocol, store
 from factcheck.errors import InputError
 from tests.conftest import ROOT
+from tests.fakes import HashingEmbedder
 
 PAIRS = 50
 HEAVY = {"torch", "onnxruntime", "sentence_transformers", "transformers"}
 EMBEDDER_LOG_ENV = "FACTCHECK_TEST_EMBEDDER_LOG"
 runner = CliRunner()
+FAKE = Injected(embedder_factory=HashingEmbedder)  # the CLI's workers use the fake embedder
 
 
 def _generator():
@@ -73,7 +73,7 @@ def library_run(broken_batch: Path, tmp_path_factory, settings):
     """The broken batch through run_batch() with two workers, recording where embedders were built."""
     log_dir = tmp_path_factory.mktemp("embedders")
     out = tmp_path_factory.mktemp("out-library")
-    shared_before = {key: id(e) for key, e in embed._shared.items()}
+    shared_before = {key: id(e) for key, e in protocol._shared.items()}
     heavy_before = HEAVY & set(sys.modules)
     os.environ[EMBEDDER_LOG_ENV] = str(log_dir)
     try:
@@ -83,7 +83,7 @@ def library_run(broken_batch: Path, tmp_path_factory, settings):
         )
     finally:
         del os.environ[EMBEDDER_LOG_ENV]
-    shared_after = {key: id(e) for key, e in embed._shared.items()}
+    shared_after = {key: id(e) for key, e in protocol._shared.items()}
     heavy_after = HEAVY & set(sys.modules)
     return result, out, log_dir, (shared_before, heavy_before), (shared_after, heavy_after)
 
@@ -154,7 +154,7 @@ def test_the_progress_bar_is_drawn_on_stderr(broken_batch, tmp_path, settings, c
 def test_cli_exits_1_and_says_how_many_failed_with_the_broken_item(broken_batch, tmp_path, library_run):
     out = tmp_path / "out"
     result = runner.invoke(
-        app, ["batch", str(broken_batch), "--out", str(out), "--workers", "2"], env={FAKE_EMBEDDER_ENV: "1"}
+        app, ["batch", str(broken_batch), "--out", str(out), "--workers", "2"], obj=FAKE
     )
     assert result.exit_code == 1, result.output
     assert "factcheck batch" in result.output  # the progress bar
@@ -175,7 +175,7 @@ def test_cli_exits_0_for_a_folder_of_good_pairs(tmp_path):
     out = folder / "reports"  # inside the batch folder: not taken for an item
     result = runner.invoke(
         app, ["batch", str(folder), "--out", str(out), "--workers", "2", "--format", "json,html"],
-        env={FAKE_EMBEDDER_ENV: "1"},
+        obj=FAKE,
     )
     assert result.exit_code == 0, result.output
     assert "failed" not in result.output.splitlines()[-1]
@@ -267,7 +267,7 @@ def test_folder_items_with_a_missing_or_doubled_file_are_errors(tmp_path):
 
 
 def test_workers_are_forked_only_on_linux_and_before_any_model_runtime_is_loaded(monkeypatch):
-    from factcheck import batch
+    from factcheck.batch import runner as batch
 
     for name in HEAVY:
         monkeypatch.delitem(sys.modules, name, raising=False)
@@ -282,7 +282,7 @@ def test_workers_are_forked_only_on_linux_and_before_any_model_runtime_is_loaded
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is used on Linux only")
 def test_forked_and_spawned_workers_write_the_same_bytes(broken_batch, tmp_path, settings, monkeypatch):
-    from factcheck import batch
+    from factcheck.batch import runner as batch
 
     items = items_from_manifest(broken_batch)[:6]
     outputs = {}
@@ -297,9 +297,9 @@ def test_forked_and_spawned_workers_write_the_same_bytes(broken_batch, tmp_path,
 
 
 def test_each_worker_gives_the_model_its_share_of_the_cores(monkeypatch, settings):
-    from factcheck import batch
+    from factcheck.batch import runner as batch
 
-    for module, name in ((embed, "_shared"), (embed, "_stores")):
+    for module, name in ((protocol, "_shared"), (store, "_stores")):
         monkeypatch.setattr(module, name, {})  # what a worker forgets must not be this process's own
     monkeypatch.setattr(batch, "_worker_settings", None)
     monkeypatch.setattr(batch, "_worker_embedder", None)
@@ -308,3 +308,12 @@ def test_each_worker_gives_the_model_its_share_of_the_cores(monkeypatch, setting
     pinned = settings.model_copy(update={"embedding": settings.embedding.model_copy(update={"threads": 3})})
     batch._init_worker(pinned, HashingEmbedder, 1)
     assert batch._worker_settings.embedding.threads == 3  # a setting the user chose is kept
+
+
+def test_the_package_exports_a_sorted_complete_all():
+    """Sorted as ruff sorts it (RUF022): constants, then classes, then functions, each alphabetically."""
+    import factcheck.batch
+
+    names = factcheck.batch.__all__
+    assert names == sorted(names, key=lambda n: (not n.isupper(), not n[:1].isupper(), n))
+    assert all(hasattr(factcheck.batch, name) for name in factcheck.batch.__all__)

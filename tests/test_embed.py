@@ -11,18 +11,20 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from factcheck.embed import backends as embed
 from factcheck.config import EmbeddingSettings, load_settings
-from factcheck.embed.backends import (
+from factcheck.embed import (
     CHECK_TEXTS,
     CachingEmbedder,
-    HashingEmbedder,
     OnnxEmbedder,
     SentenceTransformerEmbedder,
     VectorStore,
     default_embedder,
+    onnx_backend,
+    store,
     vector_store,
 )
+from factcheck.embed.environment import module_available
+from tests.fakes import HashingEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +41,7 @@ class CountingEmbedder(CachingEmbedder):
     def model_id(self) -> str:
         return self._model_id
 
-    def _compute(self, texts: list[str]) -> np.ndarray:
+    def compute(self, texts: list[str]) -> np.ndarray:
         self.asked.extend(texts)
         return HashingEmbedder(384).encode(texts)
 
@@ -48,18 +50,18 @@ class CountingEmbedder(CachingEmbedder):
 def cache(tmp_path, monkeypatch):
     """A private cache folder, so no test reads or writes the user's."""
     monkeypatch.setenv("FACTCHECK_CACHE", str(tmp_path / "cache"))
-    embed._stores.clear()
+    store._stores.clear()
     yield tmp_path / "cache"
-    for store in embed._stores.values():
-        store.close()
-    embed._stores.clear()
+    for opened in store._stores.values():
+        opened.close()
+    store._stores.clear()
 
 
 def test_importing_factcheck_imports_neither_torch_nor_onnxruntime():
     code = (
-        "import sys, factcheck, factcheck.cli, factcheck.pipeline, factcheck.embed.backends\n"
+        "import sys, factcheck, factcheck.cli, factcheck.pipeline, factcheck.embed\n"
         "from factcheck.config import load_settings\n"
-        "e = factcheck.embed.backends.default_embedder(load_settings().embedding)\n"
+        "e = factcheck.embed.default_embedder(load_settings().embedding)\n"
         "heavy = ('torch', 'onnxruntime', 'sentence_transformers', 'transformers', 'tokenizers', 'onnx')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
@@ -107,29 +109,29 @@ def test_the_disk_cache_can_be_turned_off(cache):
 
 
 def test_the_disk_cache_is_bounded_and_drops_the_least_recently_used(tmp_path):
-    store = VectorStore(tmp_path / "v.sqlite3", max_vectors=10)
+    disk = VectorStore(tmp_path / "v.sqlite3", max_vectors=10)
     vectors = HashingEmbedder(384).encode([f"text {i}" for i in range(30)])
     for i in range(30):
-        store.put("m", [f"text {i}"], vectors[i : i + 1])
+        disk.put("m", [f"text {i}"], vectors[i : i + 1])
         if i == 5:
-            assert store.get("m", ["text 0"])  # reading text 0 keeps it recent
-    assert store.count() <= 10
-    assert set(store.get("m", [f"text {i}" for i in range(30)])) >= {"text 29", "text 28"}
-    assert not store.get("m", ["text 1"])
-    store.close()
+            assert disk.get("m", ["text 0"])  # reading text 0 keeps it recent
+    assert disk.count() <= 10
+    assert set(disk.get("m", [f"text {i}" for i in range(30)])) >= {"text 29", "text 28"}
+    assert not disk.get("m", ["text 1"])
+    disk.close()
 
 
 def test_an_unusable_cache_folder_never_fails_a_check(tmp_path, monkeypatch, caplog):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
     monkeypatch.setenv("FACTCHECK_CACHE", str(blocker))
-    embed._stores.clear()
+    store._stores.clear()
     embedder = CountingEmbedder(EmbeddingSettings())
-    with caplog.at_level(logging.WARNING, logger="factcheck.embed.backends"):
+    with caplog.at_level(logging.WARNING, logger="factcheck.embed"):
         out = embedder.encode(["Pupils are safe.", "Staff are kind."])
     assert out.shape == (2, 384)
     assert "disabled" in caplog.text
-    embed._stores.clear()
+    store._stores.clear()
 
 
 def test_settings_choose_the_backend(cache):
@@ -139,15 +141,15 @@ def test_settings_choose_the_backend(cache):
         EmbeddingSettings(backend="tensorflow")
     torch_settings = settings.model_copy(update={"backend": "torch"})
     assert isinstance(default_embedder(torch_settings), SentenceTransformerEmbedder)
-    if embed._available("onnxruntime") and embed._available("tokenizers"):
+    if module_available("onnxruntime") and module_available("tokenizers"):
         assert isinstance(default_embedder(settings), OnnxEmbedder)
     assert default_embedder(settings) is default_embedder(settings)  # one per process
 
 
 def test_onnx_falls_back_to_torch_when_the_export_cannot_be_had(cache, monkeypatch, caplog):
-    monkeypatch.setattr(embed, "_available", lambda module: module != "torch")
+    monkeypatch.setattr(onnx_backend, "module_available", lambda module: module != "torch")
     embedder = OnnxEmbedder(EmbeddingSettings())
-    with caplog.at_level(logging.WARNING, logger="factcheck.embed.backends"):
+    with caplog.at_level(logging.WARNING, logger="factcheck.embed"):
         embedder._load()  # no exported file in the private cache folder, and "no torch" to export it
     assert embedder.backend == "torch"
     assert "does not exist" in caplog.text
@@ -157,21 +159,21 @@ def test_onnx_falls_back_to_torch_when_the_export_cannot_be_had(cache, monkeypat
 def test_a_failed_export_is_not_tried_again_by_every_process(cache, monkeypatch, caplog):
     (cache / "onnx").mkdir(parents=True)
     (cache / "onnx" / "export-failed.txt").write_text("FactcheckError: disagrees\n")
-    monkeypatch.setattr(embed, "_available", lambda module: True)
+    monkeypatch.setattr(onnx_backend, "module_available", lambda module: True)
 
     def no_export(*args, **kwargs):
         raise AssertionError("export_onnx must not be called")
 
-    monkeypatch.setattr(embed, "export_onnx", no_export)
+    monkeypatch.setattr(onnx_backend, "export_onnx", no_export)
     embedder = OnnxEmbedder(EmbeddingSettings())
-    with caplog.at_level(logging.WARNING, logger="factcheck.embed.backends"):
+    with caplog.at_level(logging.WARNING, logger="factcheck.embed"):
         embedder._load()
     assert embedder.backend == "torch"
     assert "an earlier export failed" in caplog.text
 
 
 def test_more_texts_than_the_memory_cache_holds(cache, monkeypatch):
-    monkeypatch.setattr(embed, "MEMORY_CACHE_LIMIT", 3)
+    monkeypatch.setattr(store, "MEMORY_CACHE_LIMIT", 3)
     embedder = CountingEmbedder(EmbeddingSettings(disk_cache=False))
     texts = [f"Sentence number {i}." for i in range(7)]
     out = embedder.encode(texts)
@@ -203,3 +205,12 @@ def test_the_onnx_embedder_agrees_with_the_torch_one():
     np.fill_diagonal(sim_ours := ours @ ours.T, -1)
     np.fill_diagonal(sim_theirs := theirs @ theirs.T, -1)
     assert (sim_ours.argmax(axis=1) == sim_theirs.argmax(axis=1)).mean() >= 0.9
+
+
+def test_the_package_exports_a_sorted_complete_all():
+    """Sorted as ruff sorts it (RUF022): constants, then classes, then functions, each alphabetically."""
+    import factcheck.embed
+
+    names = factcheck.embed.__all__
+    assert names == sorted(names, key=lambda n: (not n.isupper(), not n[:1].isupper(), n))
+    assert all(hasattr(factcheck.embed, name) for name in factcheck.embed.__all__)

@@ -12,7 +12,7 @@ import pytest
 
 import factcheck
 from factcheck.config import Settings, load_settings
-from factcheck.embed.backends import HashingEmbedder
+from tests.fakes import HashingEmbedder
 from factcheck.errors import BlockedURLError, FetchError, InputTooLargeError
 from factcheck.inputs import address_problem, check_url, is_url, load, read_input
 from factcheck.inputs import fetch as fetch_module

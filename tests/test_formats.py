@@ -12,7 +12,7 @@ import pytest
 
 import factcheck
 from factcheck.config import Settings, load_settings
-from factcheck.embed.backends import HashingEmbedder
+from tests.fakes import HashingEmbedder
 from factcheck.errors import BinaryInputError, EmptyInputError, InputTooLargeError, NoTextLayerError
 from factcheck.inputs import detect, extract_text, load, looks_like_markdown, markdown_text, read_input
 

@@ -7,7 +7,7 @@ import pytest
 
 from factcheck import check
 from factcheck.config import load_settings
-from factcheck.embed.backends import SentenceTransformerEmbedder
+from factcheck.embed import SentenceTransformerEmbedder
 
 pytestmark = pytest.mark.model
 

@@ -229,7 +229,7 @@ def test_the_report_does_not_depend_on_the_hash_seed():
 
     case = Path(__file__).resolve().parent.parent / "samples" / "real" / "dev" / "sci-olympic-inspiration"
     program = (
-        "import sys; from factcheck import check; from factcheck.embed.backends import HashingEmbedder; "
+        "import sys; from factcheck import check; from tests.fakes import HashingEmbedder; "
         f"print(check({str(case / 'release.txt')!r}, {str(case / 'source.txt')!r}, embedder=HashingEmbedder()).model_dump_json())"
     )
     outputs = {

@@ -9,13 +9,14 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
 from factcheck.config import LimitSettings
-from factcheck.embed.backends import HashingEmbedder
+from tests.fakes import HashingEmbedder
 from factcheck.web import FORM_OVERHEAD, FactcheckServer, make_server
 from tests.conftest import SAMPLES
 
@@ -217,3 +218,45 @@ def test_the_server_binds_127_0_0_1_by_default(settings):
         assert srv.host == "127.0.0.1" and srv.url == f"http://127.0.0.1:{srv.port}/"
     finally:
         srv.server_close()
+
+
+CONCURRENT = 50
+
+
+def own_case(number: int) -> tuple[str, str, str]:
+    """A release and a source of their own, both naming `code` (and no other request's): the release quotes
+    the source's sentence word for word and, for odd numbers, words the source does not have (so the embedder
+    is asked for the nearest passage)."""
+    code = f"Q{number:03d}Z"
+    sentence = f"Attendance at the {code} centre rose to {40 + number} per cent this year"
+    release = f"The council said the inspectors found that \u201c{sentence}\u201d."
+    if number % 2:
+        release += f" Inspectors also said \u201cthe {code} staff celebrate every day with splendid cakes\u201d."
+    release += "\n"
+    source = f"Inspection letter\n\n{sentence}, and staff are proud of it.\n\nLeaders are ambitious for pupils.\n"
+    return code, release, source
+
+
+def test_50_concurrent_requests_each_get_the_report_of_their_own_input(server):
+    """Requests checked at the same time on the server's threads never see one another's input."""
+    start = threading.Barrier(CONCURRENT)
+
+    def check(number: int) -> tuple[int, str]:
+        _, release, source = own_case(number)
+        body, content_type = multipart(
+            {"release_text": release, "source_text": source}, {"release_file": ("", b""), "source_file": ("", b"")}
+        )
+        start.wait(30)  # every request sent at once
+        status, _, page = request(server, "POST", "/check", body, {"Content-Type": content_type})
+        return status, page
+
+    with ThreadPoolExecutor(CONCURRENT) as pool:
+        answers = list(pool.map(check, range(CONCURRENT)))
+    codes = [own_case(number)[0] for number in range(CONCURRENT)]
+    for number, (status, page) in enumerate(answers):
+        assert status == 200, page
+        assert codes[number] in page
+        assert f"rose to {40 + number} per cent" in page
+        assert [code for code in codes if code in page] == [codes[number]]
+        assert ("splendid cakes" in page) == (number % 2 == 1)
+        assert (">Not in source<" in page) == (number % 2 == 1)

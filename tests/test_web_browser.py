@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from factcheck.batch import FAKE_EMBEDDER_ENV
 from tests.conftest import ROOT, SAMPLES, needs_chromium
 
 CASE = SAMPLES / "birmingham-2021"
@@ -25,15 +24,15 @@ pytestmark = needs_chromium
 
 
 def _command() -> list[str]:
-    script = Path(sys.executable).parent / "factcheck"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "factcheck.cli"]
+    """The `factcheck` command, with the fake embedder passed in (tests/launch.py)."""
+    return [sys.executable, "-m", "tests.launch"]
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Iterator[str]:
     """`factcheck serve --port 0` in its own process (with the fake embedder, for speed); yields its URL."""
     log = tmp_path_factory.mktemp("serve") / "stderr.txt"
-    env = {**os.environ, FAKE_EMBEDDER_ENV: "1", "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     with log.open("w") as err:
         process = subprocess.Popen([*_command(), "serve", "--port", "0"], stderr=err, env=env, cwd=ROOT)
     try:

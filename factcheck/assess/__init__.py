@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from factcheck.assess.claims import ClaimChecker, Window, check_claims
 from factcheck.assess.coverage import FindingMap, findings_status
-from factcheck.assess.qualify import Cue, Qualifier, Topics, stem
+from factcheck.assess.qualify import Cue, Qualifier, Topics
 from factcheck.assess.verdicts import Assessor
 
 __all__ = [
@@ -17,5 +17,4 @@ __all__ = [
     "Window",
     "check_claims",
     "findings_status",
-    "stem",
 ]

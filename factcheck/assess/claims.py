@@ -15,7 +15,7 @@ import numpy as np
 
 from factcheck.assess.qualify import Qualifier, Topics, content_stems
 from factcheck.config import Settings
-from factcheck.embed.backends import Embedder
+from factcheck.embed import Embedder
 from factcheck.quotes import TOPIC_LEAD, alias_pattern, speech_verb_pattern
 from factcheck.text import LoadedDocument, normalise
 from factcheck.types import ClaimFinding, ClaimVerdict, Quote, Span

@@ -12,8 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
+from factcheck.report.jinja import templates
 from factcheck.report.passage import Segment, SourceTexts, passage_segments, text_of_source
 from factcheck.report.wording import VERDICT_LABELS, headline
 from factcheck.types import FLAG_VERDICTS, SEVERITY_ORDER, QuoteFinding, Report
@@ -158,29 +157,6 @@ def _card(number: int, finding: QuoteFinding, source_text: str) -> Card:
     )
 
 
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("factcheck.report", "templates"),
-        autoescape=select_autoescape(
-            enabled_extensions=("html", "j2"), default_for_string=True, default=True
-        ),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
-_ENV: Environment | None = None
-
-
-def _env() -> Environment:
-    global _ENV
-    if _ENV is None:
-        _ENV = _environment()
-    return _ENV
-
-
 def render_html(report: Report, source_text: SourceTexts = "") -> str:
     """The report as one self-contained HTML page. `source_text` is the source as loaded; without it the page
     shows the release's words and the verdicts but not the source passages."""
@@ -197,7 +173,7 @@ def render_html(report: Report, source_text: SourceTexts = "") -> str:
     unreported: list[Any] = list(getattr(report, "unreported", None) or [])
     balance = getattr(report, "balance", None)
     return (
-        _env()
+        templates()
         .get_template("report.html.j2")
         .render(
             report=report,

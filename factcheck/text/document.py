@@ -64,7 +64,7 @@ def _structure_version() -> str:
 
 
 def _structure_path(text: str) -> Path:
-    from factcheck.embed.backends import cache_dir
+    from factcheck.embed import cache_dir
 
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     return cache_dir() / "structure" / f"{_structure_version()}-{digest}.json"
