@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
@@ -25,11 +26,38 @@ def form_key(word: str) -> str:
     return stem(american(word))
 
 
+@dataclass(frozen=True)
+class WordForms:
+    """A source's words by form: each form's first word (in sorted order), the long words by length (the typo
+    candidates), and each position's form with where each form starts."""
+
+    first_word: dict[str, str]
+    long_words: dict[int, list[str]]
+    keys: list[str]
+    starts: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, words: list[str], unigrams: dict[str, list[int]]) -> WordForms:
+        keys = {w: form_key(w) for w in sorted(unigrams)}
+        first_word: dict[str, str] = {}
+        long_words: defaultdict[int, list[str]] = defaultdict(list)
+        for w, key in keys.items():
+            first_word.setdefault(key, w)
+            if len(w) >= MIN_TYPO_LENGTH and w.isalpha():
+                long_words[len(w)].append(w)
+        at_keys = [keys[w] for w in words]
+        starts: defaultdict[str, list[int]] = defaultdict(list)
+        for i, key in enumerate(at_keys):
+            starts[key].append(i)
+        return cls(first_word, dict(long_words), at_keys, dict(starts))
+
+
 class SourceIndex:
     """Word n-gram positions of a source document, built once and reused for every quotation.
 
-    Everything is built here from the source alone; afterwards only `_source_forms` grows, a memo of the pure
-    function `source_form`, so one index is safe to share between checks and threads."""
+    Everything is built from the source alone: the n-grams here, the word forms on first use (`forms`), and
+    `_source_forms`, a memo of the pure function `source_form`, so one index is safe to share between checks
+    and threads."""
 
     def __init__(self, doc: LoadedDocument, seed_words: int) -> None:
         self.doc = doc
@@ -42,18 +70,13 @@ class SourceIndex:
         self.unigrams: dict[str, list[int]] = defaultdict(list)
         for i, w in enumerate(words):
             self.unigrams[w].append(i)
-        keys = {w: form_key(w) for w in sorted(self.unigrams)}
-        self._forms: dict[str, str] = {}  # a word form's key → the source's first word (in sorted order) with it
-        self._long_words: defaultdict[int, list[str]] = defaultdict(list)  # by length: the typo candidates
-        for w, key in keys.items():
-            self._forms.setdefault(key, w)
-            if len(w) >= MIN_TYPO_LENGTH and w.isalpha():
-                self._long_words[len(w)].append(w)
-        self._form_keys = [keys[w] for w in words]
-        self._form_starts: defaultdict[str, list[int]] = defaultdict(list)
-        for i, key in enumerate(self._form_keys):
-            self._form_starts[key].append(i)
         self._source_forms: dict[tuple[str, float], str] = {}
+
+    @cached_property
+    def forms(self) -> WordForms:
+        """The source's words by form, built on first use (most checks never need them, and building them
+        stems every distinct word): a pure function of the source, so computing it twice gives the same."""
+        return WordForms.of(self.view.words, self.unigrams)
 
     def source_form(self, word: str, typo_ratio: float) -> str:
         """The source's own word for a quotation word the source never uses: the same word in another form
@@ -66,20 +89,21 @@ class SourceIndex:
         return known
 
     def _find_source_form(self, word: str, typo_ratio: float) -> str:
-        same = self._forms.get(form_key(word))
+        same = self.forms.first_word.get(form_key(word))
         if same is not None:
             return same
         if len(word) < MIN_TYPO_LENGTH:
             return word
-        candidates = [w for n in range(len(word) - 2, len(word) + 3) for w in self._long_words.get(n, ())]
+        candidates = [w for n in range(len(word) - 2, len(word) + 3) for w in self.forms.long_words.get(n, ())]
         best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=typo_ratio)
         return best[0] if best else word
 
     def form_position(self, keys: list[str]) -> int | None:
         """Where the source first has these words in the same forms, in order (a short quotation whose words are
         all the source's in other forms)."""
-        for at in self._form_starts.get(keys[0], [])[:MAX_SEED_HITS]:
-            if self._form_keys[at : at + len(keys)] == keys:
+        forms = self.forms
+        for at in forms.starts.get(keys[0], [])[:MAX_SEED_HITS]:
+            if forms.keys[at : at + len(keys)] == keys:
                 return at
         return None
 

@@ -38,6 +38,7 @@ def _stemmer() -> Any:
     return snowballstemmer.stemmer("english")
 
 
+@lru_cache(maxsize=65536)  # a pure function called for every word of every source: Snowball is slow in Python
 def stem(word: str) -> str:
     """The Snowball (Porter 2) stem: continue, continued and continues share one."""
     return str(_stemmer().stemWord(word.lower()))
