@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from factcheck.config import load_settings
+from factcheck.config import load_settings, with_overrides
 from factcheck.errors import FactcheckError
 from factcheck.types import SEVERITY_ORDER, Report
 
@@ -93,7 +93,7 @@ def check(
     try:
         settings = load_settings()
         if allow_private_urls:
-            settings = settings.model_copy(update={"limits": settings.limits.model_copy(update={"allow_private_urls": True})})
+            settings = with_overrides(settings, limits={"allow_private_urls": True})
         result = check_and_render(
             _input(release),
             [_input(s) for s in sources],

@@ -21,7 +21,7 @@ from typing import Any
 from factcheck.batch.items import DEFAULT_FORMATS, EXTENSIONS, BatchItem, parse_formats
 from factcheck.batch.output import write_atomically, write_index
 from factcheck.batch.results import SEVERITIES, BatchResult, ItemResult
-from factcheck.config import Settings, load_settings
+from factcheck.config import Settings, load_settings, with_overrides
 from factcheck.embed import Embedder, available_cores, default_embedder, forget_inherited_state
 from factcheck.errors import FactcheckError, InputError
 
@@ -64,8 +64,7 @@ def _init_worker(
     forget_inherited_state()
     _worker_settings = settings or load_settings()
     if cores_each and not _worker_settings.embedding.threads:
-        embedding = _worker_settings.embedding.model_copy(update={"threads": cores_each})
-        _worker_settings = _worker_settings.model_copy(update={"embedding": embedding})
+        _worker_settings = with_overrides(_worker_settings, embedding={"threads": cores_each})
     if embedder_factory is not None:
         _worker_embedder = embedder_factory()
     else:
