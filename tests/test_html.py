@@ -133,8 +133,11 @@ def test_rendering_twice_gives_identical_bytes(reference, fake_embedder):
     assert render_html(again, source_text).encode("utf-8") == first
 
 
-def test_render_dispatches_html():
+def test_render_dispatches_html(reference):
+    report, source_text = reference
     assert "html" in FORMATS
+    assert render(report, "html", source_text=source_text) == render_html(report, source_text)
+    assert render(report, "html", source_text=source_text).startswith("<!DOCTYPE html>")
 
 
 def test_cli_writes_the_html_report(tmp_path: Path):
