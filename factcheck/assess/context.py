@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 from factcheck.assess.problems import Problem, in_quotes, is_critical, sentence_bounds
-from factcheck.assess.qualify import Cue, Qualifier, Topics, describe
+from factcheck.assess.qualify import Cue, CueCategory, Qualifier, Topics, describe
 from factcheck.config import Settings
 from factcheck.text import LoadedDocument
 from factcheck.types import Alignment, ContextNote, Quote
 
-CONTEXT_CATEGORIES = ("contrast", "negation", "limiting", "criticism")
+CONTEXT_CATEGORIES: tuple[CueCategory, ...] = ("contrast", "negation", "limiting", "criticism")
 # A sentence opening like this contrasts with the one before it.
 LINKING_CONTRAST = re.compile(
     r"(?:however|but|yet|nevertheless|nonetheless|that said|even so|in contrast|on the other hand|conversely"
@@ -96,7 +96,7 @@ def context_problem(notes: list[ContextNote], alignment: Alignment) -> Problem:
     """The problem the most topical of the omitted neighbours makes: high when it negates or contrasts with a
     quotation it shares much of its subject with."""
     note = notes[0]
-    what = describe([Cue(c.split(":")[0], c.split(":")[1]) for c in note.cues])
+    what = describe([Cue.parse(c) for c in note.cues])
     return Problem(
         "context_omitted",
         "high" if any(c.startswith(("negation", "contrast")) for c in note.cues) and note.topic >= 0.3 else "medium",

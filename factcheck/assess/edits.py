@@ -9,14 +9,14 @@ from itertools import pairwise
 from rapidfuzz import fuzz
 
 from factcheck.assess.problems import Problem, cue_list, in_quotes
-from factcheck.assess.qualify import STRONG, Qualifier, describe
+from factcheck.assess.qualify import STRONG, CueCategory, Qualifier, describe
 from factcheck.config import Settings
 from factcheck.text import LoadedDocument
 from factcheck.text.wordforms import same_words_in_other_forms
 from factcheck.text.wordforms import words as word_list
 from factcheck.types import Alignment, EditOp, Severity
 
-OMISSION_CATEGORIES = STRONG + ("soft",)
+OMISSION_CATEGORIES: tuple[CueCategory, ...] = (*STRONG, "soft")
 ELLIPSIS_JOIN = re.compile(r"\u2026|\.\s?\.\s?\.")
 
 

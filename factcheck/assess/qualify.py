@@ -8,11 +8,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal, get_args
 
 from factcheck.config import Lexicon
 from factcheck.text import stem
 
-STRONG = ("contrast", "negation", "limiting", "hedge", "criticism")
+CueCategory = Literal["contrast", "negation", "limiting", "soft", "hedge", "criticism", "adverse"]
+CUE_CATEGORIES: tuple[CueCategory, ...] = get_args(CueCategory)
+STRONG: tuple[CueCategory, ...] = ("contrast", "negation", "limiting", "hedge", "criticism")
 CATEGORY_WORDS = {
     "contrast": "contrasts with",
     "negation": "negates",
@@ -33,8 +36,17 @@ Trie = dict[str, "Trie"]
 
 @dataclass(frozen=True)
 class Cue:
-    category: str
+    category: CueCategory
     phrase: str
+
+    @classmethod
+    def parse(cls, label: str) -> Cue:
+        """A cue from its 'category:phrase' label (as a ContextNote keeps it)."""
+        category, phrase = label.split(":", 1)
+        for known in CUE_CATEGORIES:
+            if category == known:
+                return cls(known, phrase)
+        raise ValueError(f"not a cue category: {category!r}")
 
 
 def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
@@ -93,11 +105,11 @@ class Qualifier:
         self.quantifiers = phrase_pattern(list(lexicon.quantifier_strength))
         self.function_words = frozenset(lexicon.function_words)
 
-    def cues(self, text: str, categories: tuple[str, ...] = STRONG + ("soft",)) -> list[Cue]:
+    def cues(self, text: str, categories: tuple[CueCategory, ...] = (*STRONG, "soft")) -> list[Cue]:
         return list(self._cues(text, categories))
 
     @lru_cache(maxsize=32768)  # noqa: B019 - one Qualifier per settings, kept for the process
-    def _cues(self, text: str, categories: tuple[str, ...]) -> tuple[Cue, ...]:
+    def _cues(self, text: str, categories: tuple[CueCategory, ...]) -> tuple[Cue, ...]:
         found: list[Cue] = []
         for category in categories:
             pattern = self.patterns.get(category)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from factcheck.assess.problems import Problem, in_quotes, is_critical, sentence_bounds
-from factcheck.assess.qualify import Cue, Qualifier, Topics, describe
+from factcheck.assess.qualify import Cue, CueCategory, Qualifier, Topics, describe
 from factcheck.config import Settings
 from factcheck.text import LoadedDocument
 from factcheck.types import Alignment, Quote
@@ -34,7 +34,7 @@ LEAD_CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s|\s(?:and|or|but|while
 # Where the clause a quotation belongs to ends: a comma or stronger stop (a comma before 'and' or 'which' too).
 CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s|(?:^|\s)(?:and|or|while|whereas|which|because|since)\s(?!all\b|most\b|some\b)", re.IGNORECASE)
 
-CARRIED_CATEGORIES = ("negation", "hedge", "limiting", "soft")  # a release may keep these in words of its own
+CARRIED_CATEGORIES: tuple[CueCategory, ...] = ("negation", "hedge", "limiting", "soft")  # a release may keep these in words of its own
 RELEASE_CONTEXT_WORDS = 15  # how far either side of a quotation the release may carry words it cut from it
 SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z\u2018\u201c'\"])|\n\s*\n")
 
@@ -164,7 +164,7 @@ def cut_qualifiers(after: str, quoted: str, qualifier: Qualifier, grades: frozen
         return [Cue("contrast", opening.group().lower()), *qualifier.cues(rest, ("negation", "limiting", "hedge"))]
     clause_break = CLAUSE_BREAK.search(after)
     same_clause = after[: clause_break.start()] if clause_break else after
-    categories: tuple[str, ...] = ("negation", "limiting", "soft", "hedge")
+    categories: tuple[CueCategory, ...] = ("negation", "limiting", "soft", "hedge")
     if not is_critical(qualifier, quoted):
         categories += ("criticism",)
     return qualifier.cues(same_clause, categories)
