@@ -7,6 +7,7 @@ a check builds its own values from it and writes nothing back, so checks may sha
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -102,16 +103,18 @@ class Match:
 
 _PREPARED: OrderedDict[tuple[str, str, str], PreparedSource] = OrderedDict()
 PREPARED_CACHE_SIZE = 8
+_PREPARED_LOCK = threading.Lock()
 
 
 def prepare_source(doc: LoadedDocument, settings: Settings) -> PreparedSource:
     """The source made ready for checking, built once for each name, text and settings (the last
     PREPARED_CACHE_SIZE are kept)."""
     key = (doc.name, hashlib.sha256(doc.text.encode("utf-8", "surrogatepass")).hexdigest(), _settings_key(settings))
-    cached = _PREPARED.get(key)
-    if cached is not None:
-        _PREPARED.move_to_end(key)
-        return cached
+    with _PREPARED_LOCK:  # the web server's threads share the cache: a look-up must not race an eviction
+        cached = _PREPARED.get(key)
+        if cached is not None:
+            _PREPARED.move_to_end(key)
+            return cached
     assessor = Assessor(doc, settings)
     prepared = PreparedSource(
         doc=doc,
@@ -121,9 +124,10 @@ def prepare_source(doc: LoadedDocument, settings: Settings) -> PreparedSource:
         names=tuple(learn_source_names(doc)),
         claims=ClaimChecker(doc, settings, assessor.q, assessor.topics),
     )
-    _PREPARED[key] = prepared
-    while len(_PREPARED) > PREPARED_CACHE_SIZE:
-        _PREPARED.popitem(last=False)
+    with _PREPARED_LOCK:
+        _PREPARED[key] = prepared
+        while len(_PREPARED) > PREPARED_CACHE_SIZE:
+            _PREPARED.popitem(last=False)
     return prepared
 
 
