@@ -8,7 +8,6 @@ from factcheck.errors import (
     FactcheckError,
     InputError,
     InputTooLargeError,
-    NoQuotationsError,
     SettingsError,
 )
 from factcheck.inputs import load
@@ -22,7 +21,6 @@ __all__ = [
     "FactcheckError",
     "InputError",
     "InputTooLargeError",
-    "NoQuotationsError",
     "QuoteFinding",
     "Report",
     "SettingsError",

@@ -69,6 +69,9 @@ class Lexicon(_Strict):
     criticism: list[str] = []
     criticism_patterns: list[str] = []
     adverse: list[str] = []
+    antonyms: list[tuple[str, str]] = []
+    association_phrases: list[str] = []
+    causal_phrases: list[str] = []
     praise: list[str] = []
     improvement_headings: list[str] = []
     quantifier_strength: dict[str, int] = {}

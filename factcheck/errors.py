@@ -6,7 +6,6 @@ FactcheckError
  │    ├── BinaryInputError
  │    ├── InputTooLargeError
  │    ├── NoTextLayerError
- │    ├── NoQuotationsError
  │    └── FetchError     (a URL we cannot or may not fetch)
  │         └── BlockedURLError
  └── SettingsError     (the models/ configuration is wrong)
@@ -48,10 +47,6 @@ class FetchError(InputError):
 
 class BlockedURLError(FetchError):
     """The URL points to a private, loopback, link-local or reserved address, which factcheck does not fetch."""
-
-
-class NoQuotationsError(InputError):
-    """The release contains no quotations to check."""
 
 
 class SettingsError(FactcheckError):

@@ -18,7 +18,7 @@ from factcheck.align import SourceIndex, align, likeliest_occurrence
 from factcheck.assess import Assessor, ClaimChecker, FindingMap, Window, check_claims, findings_status
 from factcheck.config import Settings, load_settings
 from factcheck.embed import Embedder, default_embedder
-from factcheck.errors import InputError, NoQuotationsError
+from factcheck.errors import InputError
 from factcheck.inputs import load
 from factcheck.quotes import extract, learn_source_names, reattribute
 from factcheck.text import LoadedDocument
@@ -54,9 +54,7 @@ def check(
     release_doc = release if isinstance(release, LoadedDocument) else load(release, settings)
     sources = [prepare_source(doc, settings) for doc in _source_documents(source, settings)]
     names = [*source_names, *settings.source_names, *(n for p in sources for n in p.names)]
-    quotes = extract(release_doc, settings, names)
-    if not quotes:
-        raise NoQuotationsError(f"{release_doc.name} contains no quotations to check")
+    quotes = extract(release_doc, settings, names)  # none is not an error: the release's claims are still checked
     best = [_best_match(quote, release_doc, sources, settings) for quote in quotes]
     quotes = reattribute(quotes, [match.alignment for match in best], settings)
     matches = [None if quote.speaker == "other" else match for quote, match in zip(quotes, best)]
@@ -71,7 +69,7 @@ def check(
         release=release_doc.name,
         source=", ".join(p.doc.name for p in sources),
         sources=[p.doc.name for p in sources],
-        summary=summarise(findings, len(claims)),
+        summary=summarise(findings, claims),
         quotes=findings,
         claims=claims,
         unreported=_unreported(source_findings),
@@ -249,18 +247,19 @@ def _warnings(findings: list[QuoteFinding]) -> list[str]:
     ]
 
 
-def summarise(findings: list[QuoteFinding], claims: int) -> Summary:
+def summarise(findings: list[QuoteFinding], claims: list[ClaimFinding]) -> Summary:
     verdicts = Counter(f.verdict for f in findings)
     severities: Counter[str] = Counter(f.severity for f in findings)
-    worst: Severity = max((f.severity for f in findings), key=lambda s: SEVERITY_ORDER[s], default="none")
-    flagged = sum(1 for f in findings if f.severity != "none")
+    every: list[Severity] = [*(f.severity for f in findings), *(c.severity for c in claims)]
+    worst: Severity = max(every, key=lambda s: SEVERITY_ORDER[s], default="none")
     return Summary(
         quotes=len(findings),
         checked=sum(1 for f in findings if f.verdict != "other_speaker"),
         verdicts=dict(sorted(verdicts.items())),
         severities={s: severities.get(s, 0) for s in SEVERITY_ORDER},
-        flagged=flagged,
-        claims=claims,
+        flagged=sum(1 for f in findings if f.severity != "none"),
+        claims=len(claims),
+        claims_flagged=sum(1 for c in claims if c.verdict in ("unsupported", "contradicted")),
         unclosed_quotes=sum(1 for f in findings if f.unclosed),
         worst_severity=worst,
     )

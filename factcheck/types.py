@@ -145,6 +145,9 @@ class ClaimFinding(_Data):
     evidence: list[Span]
     evidence_text: list[str]
     reason: str
+    severity: Severity = Field(
+        default="none", description="none (supported), low (partly), medium (unsupported), high (contradicted)"
+    )
     coverage: float = Field(default=0.0, description="0-1: share of the claim's content words the evidence contains, weighted by rarity")
     similarity: float | None = Field(default=None, description="cosine similarity of the claim and its nearest source passage")
     source_name: str = ""
@@ -182,8 +185,9 @@ class Summary(_Data):
     severities: dict[str, int]
     flagged: int
     claims: int
+    claims_flagged: int = Field(default=0, description="claims the source contradicts or does not support")
     unclosed_quotes: int
-    worst_severity: Severity
+    worst_severity: Severity = Field(description="the worst severity of any quotation or claim")
 
 
 class Report(_Data):

@@ -4,7 +4,7 @@ report. A thin shell over factcheck.check() and render_html(), on the standard l
 
 - GET /        the form: two text areas and two file inputs (a chosen file wins over pasted text).
 - POST /check  the HTML report (200), or the form again with an escaped message: 400 for input factcheck
-               cannot use (empty, binary, no quotations), 413 for input over limits.max_input_bytes.
+               cannot use (empty, binary), 413 for input over limits.max_input_bytes.
 
 Requests bigger than two inputs at the limit are refused by their Content-Length before they are read (413).
 Pasted text is only ever used as text, never as a path, and uploads are passed to the library as bytes or text;

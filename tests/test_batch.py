@@ -189,7 +189,7 @@ def test_per_item_errors_of_every_kind_are_recorded_and_escaped(tmp_path, settin
     good = tmp_path / "good"
     make_pairs(good, 3)
     hostile = tmp_path / "<b>bold&.txt"
-    hostile.write_text("no quotations <script>alert(1)</script> here\n", encoding="utf-8")
+    hostile.write_bytes(b"")  # an empty file: an error whose message names it
     reworded = tmp_path / "reworded"  # its quotation is nowhere in the source: the embedder is asked, and fails
     reworded.mkdir()
     (reworded / "release.txt").write_text("Inspectors said ‘social workers and children eat splendid lunches together each day’.\n")
@@ -206,13 +206,13 @@ def test_per_item_errors_of_every_kind_are_recorded_and_escaped(tmp_path, settin
     by_name = {r.name: r for r in result.items}
     assert [r.name for r in result.items] == [i.name for i in items]
     assert by_name["missing"].error == "nope.txt: no such file"
-    assert by_name["hostile"].error_type == "NoQuotationsError"
+    assert by_name["hostile"].error_type == "EmptyInputError"
     assert by_name["unexpected"].error == "unexpected error: RuntimeError: boom"
     assert by_name["bad-folder"].error == "bad-folder/ has no source.* file"
     assert by_name["ok"].ok and by_name["ok"].quotes == 2  # item-001 quotes verbatim: the embedder is not asked
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "<script>" not in page and "<b>bold" not in page
-    assert "&lt;b&gt;bold&amp;.txt contains no quotations" in page
+    assert "&lt;b&gt;bold&amp;.txt" in page
 
 
 def test_manifest_names_are_safe_unique_and_relative_to_the_manifest(tmp_path):

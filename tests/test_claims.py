@@ -176,3 +176,63 @@ def test_a_clause_before_a_framed_quotation_is_still_a_claim(fake_embedder):
         "“its accounts were published on time”."
     )
     assert any("carbon emissions" in text for text in claims_of(release, fake_embedder))
+
+
+REFERENCE = SAMPLES / "birmingham-2021"
+# Sentences of the kind an inspection letter writes, modelled on the reference letter's take-up finding
+LETTER = (
+    "The family support service is well regarded by parents. Take-up of the family support service, however, "
+    "remains too low, and too few families are referred to it.\n\n"
+    "All children in care have an up-to-date plan. Leaders do not yet have an accurate picture of the quality of "
+    "practice.\n"
+)
+
+
+def only_claim(release: str, source: str, fake_embedder):
+    (claim,) = check(release, source, embedder=fake_embedder).claims
+    return claim
+
+
+def test_the_opposite_of_the_letter_is_contradicted(fake_embedder):
+    claim = only_claim("The report found that take-up of the family support service remains high.", LETTER, fake_embedder)
+    assert (claim.verdict, claim.severity) == ("contradicted", "high")
+    assert "'low'" in claim.reason and "'high'" in claim.reason
+
+
+def test_a_negation_dropped_from_the_letter_is_contradicted(fake_embedder):
+    claim = only_claim(
+        "The report found that leaders have an accurate picture of the quality of practice.", LETTER, fake_embedder
+    )
+    assert claim.verdict == "contradicted" and "negated" in claim.reason
+
+
+def test_an_association_stated_as_a_cause_is_only_partly_supported(fake_embedder):
+    source = "In this cohort, higher physical activity was associated with lower mortality among older adults.\n"
+    release = "The study found that higher physical activity leads to lower mortality among older adults."
+    claim = only_claim(release, source, fake_embedder)
+    assert claim.verdict == "partly" and "association" in claim.reason
+
+
+def test_a_dropped_hedge_is_only_partly_supported(fake_embedder):
+    source = "These results suggest that vaping may desensitise young people to the dangers of smoking.\n"
+    release = "The researchers found that vaping desensitises young people to the dangers of smoking."
+    claim = only_claim(release, source, fake_embedder)
+    assert claim.verdict == "partly" and "hedges" in claim.reason
+
+
+def test_the_gate_fails_on_a_contradicted_claim_alone_and_passes_a_faithful_release(tmp_path):
+    from typer.testing import CliRunner
+
+    from factcheck.cli import Injected, app
+    from tests.fakes import HashingEmbedder
+
+    source, wrong, faithful = tmp_path / "letter.txt", tmp_path / "wrong.txt", tmp_path / "faithful.txt"
+    source.write_text(LETTER)
+    wrong.write_text("The report found that take-up of the family support service remains high.\n")
+    faithful.write_text("The report found that take-up of the family support service remains too low.\n")
+    runner = CliRunner()
+    injected = Injected(embedder_factory=HashingEmbedder)
+    failing = runner.invoke(app, ["check", str(wrong), str(source), "--fail-on", "medium"], obj=injected)
+    passing = runner.invoke(app, ["check", str(faithful), str(source), "--fail-on", "medium"], obj=injected)
+    assert failing.exit_code == 1, failing.output
+    assert passing.exit_code == 0, passing.output

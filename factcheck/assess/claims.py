@@ -14,13 +14,18 @@ from itertools import pairwise
 import numpy as np
 
 from factcheck.assess.qualify import Qualifier, Topics, content_stems
+from factcheck.assess.strength import strength
 from factcheck.config import Settings
 from factcheck.embed import Embedder
 from factcheck.quotes import TOPIC_LEAD, alias_pattern, speech_verb_pattern
 from factcheck.text import LoadedDocument, normalise
-from factcheck.types import ClaimFinding, ClaimVerdict, Quote, Span
+from factcheck.types import ClaimFinding, ClaimVerdict, Quote, Severity, Span
 
 MIN_CLAIM_WORDS = 6
+# How much a claim's verdict counts, beside the quotations' severities, for the gate (--fail-on) and the summary.
+CLAIM_SEVERITY: dict[ClaimVerdict, Severity] = {
+    "supported": "none", "partly": "low", "unsupported": "medium", "contradicted": "high",
+}
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     "eleven": 11, "twelve": 12, "twenty": 20, "hundred": 100, "half": 50, "quarter": 25,
@@ -150,10 +155,10 @@ class ClaimChecker:
                 )
                 if strongest_found <= 1 and strongest_claim >= 5:
                     contradiction = f"the source says {found[0][0]!r}, the release {claimed[0][0]!r}"
-        negated_claim = bool(self.q.cues(claim, ("negation",)))
-        negated_source = bool(self.q.cues(evidence, ("negation",)))
-        if coverage >= cfg.min_coverage_supported and negated_claim != negated_source:
-            contradiction = contradiction or "one of them is negated and the other is not"
+        if coverage >= cfg.min_coverage_partly or similarity >= cfg.min_similarity_partly:
+            checked = strength(claim, evidence, self.q, self.settings.lexicon)
+            problems.extend(checked.problems)
+            contradiction = contradiction or checked.contradiction
         spans = [Span(start=window.start, end=window.end)] if window else []
         texts = [evidence] if window else []
         verdict: ClaimVerdict
@@ -168,7 +173,8 @@ class ClaimChecker:
         else:
             verdict, reason = "unsupported", "No passage of the source says this."
         return ClaimFinding(
-            text=claim, start=start, end=end, verdict=verdict, evidence=spans, evidence_text=texts,
+            text=claim, start=start, end=end, verdict=verdict, severity=CLAIM_SEVERITY[verdict], evidence=spans,
+            evidence_text=texts,
             reason=reason, coverage=round(coverage, 3), similarity=round(similarity, 3) if near is not None else None,
         )
 

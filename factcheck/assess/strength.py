@@ -1,0 +1,58 @@
+"""How strongly a claim says what its evidence says: reversed by a negation or an opposite word, a hedge dropped,
+an association stated as a cause. Each check reads the claim and its best source passage (figures and
+quantifiers are compared in claims.py)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from factcheck.assess.qualify import Qualifier
+from factcheck.config import Lexicon
+
+
+@dataclass
+class Strength:
+    """What the checks found: reasons the claim is only partly supported, and why it is contradicted (if it is)."""
+
+    problems: list[str] = field(default_factory=list)
+    contradiction: str = ""
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z]+(?:-[a-z]+)*", text.lower()))
+
+
+def _phrase_in(phrase: str, text: str) -> bool:
+    return re.search(r"\b" + re.escape(phrase) + r"\b", text, re.IGNORECASE) is not None
+
+
+def _closest_sentence(claim: str, evidence: str) -> str:
+    """The evidence sentence sharing most words with the claim: where its polarity is read."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", evidence) if s.strip()] or [evidence]
+    words = _words(claim)
+    return max(sentences, key=lambda s: (len(words & _words(s)), -sentences.index(s)))
+
+
+def strength(claim: str, evidence: str, qualifier: Qualifier, lexicon: Lexicon) -> Strength:
+    """The strength checks of a claim against its evidence (empty evidence: nothing to compare)."""
+    found = Strength()
+    if not evidence.strip():
+        return found
+    sentence = _closest_sentence(claim, evidence)
+    negated_claim = bool(qualifier.cues(claim, ("negation",)))
+    negated_source = bool(qualifier.cues(sentence, ("negation",)))
+    if negated_claim != negated_source:
+        found.contradiction = "one of them is negated and the other is not"
+    for first, second in lexicon.antonyms:
+        for said, written in ((first, second), (second, first)):
+            if _phrase_in(written, claim) and _phrase_in(said, sentence) and not _phrase_in(written, sentence):
+                found.contradiction = found.contradiction or f"the source says {said!r} where the release says {written!r}"
+    hedges = [c.phrase for c in qualifier.cues(sentence, ("hedge",))]
+    if hedges and not qualifier.cues(claim, ("hedge",)):
+        found.problems.append(f"the source hedges it ({hedges[0]!r}) and the release does not")
+    associated = [p for p in lexicon.association_phrases if _phrase_in(p, sentence)]
+    causal = [p for p in lexicon.causal_phrases if _phrase_in(p, claim)]
+    if associated and causal and not any(_phrase_in(p, sentence) for p in causal):
+        found.problems.append(f"the source reports an association ({associated[0]!r}); the release states a cause ({causal[0]!r})")
+    return found
