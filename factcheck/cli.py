@@ -179,8 +179,12 @@ def evaluate(
         f"flag precision n/a recall 0.000  ({totals.tp + totals.fn} labelled flags)"
     )
     if totals.claims_labelled:
+        typer.echo("")
+        typer.echo(per_verdict_table(totals.per_claim_verdict()).replace("verdict  ", "claim    ", 1))
         typer.echo(
-            f"CLAIMS found {totals.claims_found}/{totals.claims_labelled}  verdicts {totals.claims_correct}/{totals.claims_labelled}"
+            f"CLAIMS found {totals.claims_found}/{totals.claims_labelled}  verdicts {totals.claims_correct}/{totals.claims_labelled}  "
+            f"unsupported+contradicted precision {totals.claim_precision:.3f} recall {totals.claim_recall:.3f}  "
+            f"({totals.claim_tp + totals.claim_fn} labelled)"
         )
     if totals.unreported_labelled:
         typer.echo(f"UNREPORTED findings listed {totals.unreported_found}/{totals.unreported_labelled}")

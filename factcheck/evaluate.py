@@ -53,6 +53,14 @@ class Counts:
     # The trivial floor: a checker that calls every quotation faithful. It is right on every label that accepts a
     # faithful verdict (verbatim, minor_edit or other_speaker), and flags nothing.
     floor_correct: int = 0
+    # Claims: labelled verdict against the product's (or 'missing'), and the flags a gate acts on.
+    claim_resolved: Counter[tuple[str, str]] = field(default_factory=Counter)
+    claim_tp: int = 0
+    claim_fp: int = 0
+    claim_fn: int = 0
+
+
+CLAIM_FLAGS = frozenset({"unsupported", "contradicted"})
 
 
 @dataclass
@@ -137,14 +145,18 @@ def score_report(name: str, labels: Labels, report: Report) -> CaseScore:
         target = _norm(label["text"])
         scored = [(fuzz.partial_ratio(target, _norm(c.text)), c) for c in report.claims]
         ratio, claim = max(scored, key=lambda pair: pair[0], default=(0.0, None))
-        if claim is not None and ratio >= PAIR_RATIO:
+        claim_got: str = claim.verdict if claim is not None and ratio >= PAIR_RATIO else "missing"
+        score.claim_resolved[(label["verdict"], claim_got)] += 1
+        want_flag, got_flag = label["verdict"] in CLAIM_FLAGS, claim_got in CLAIM_FLAGS
+        score.claim_tp += want_flag and got_flag
+        score.claim_fn += want_flag and not got_flag
+        score.claim_fp += got_flag and not want_flag
+        if claim_got != "missing":
             score.claims_found += 1
-            if claim.verdict == label["verdict"]:
-                score.claims_correct += 1
-            else:
-                score.misses.append((f"claim {label['verdict']}", claim.verdict, label["text"][:70]))
+        if claim_got == label["verdict"]:
+            score.claims_correct += 1
         else:
-            score.misses.append((f"claim {label['verdict']}", "missing", label["text"][:70]))
+            score.misses.append((f"claim {label['verdict']}", claim_got, label["text"][:70]))
     unreported = [_norm(f.text) for f in report.unreported]
     for text in labels.get("unreported_source_findings", []):
         score.unreported_labelled += 1
@@ -176,10 +188,11 @@ class Totals(Counts):
 
     def add(self, s: CaseScore) -> None:
         self.cases += 1
-        for key in (f.name for f in fields(Counts) if f.name not in ("confusion", "resolved")):
+        counters = ("confusion", "resolved", "claim_resolved")
+        for key in (f.name for f in fields(Counts) if f.name not in counters):
             setattr(self, key, getattr(self, key) + getattr(s, key))
-        self.confusion.update(s.confusion)
-        self.resolved.update(s.resolved)
+        for key in counters:
+            getattr(self, key).update(getattr(s, key))
 
     @property
     def accuracy(self) -> float:
@@ -198,15 +211,30 @@ class Totals(Counts):
         return self.floor_correct / max(1, self.labelled)
 
     def per_verdict(self) -> list[VerdictScore]:
-        """Precision and recall of each verdict, a verdict the label also accepts counting as right."""
-        verdicts = sorted({v for pair in self.resolved for v in pair if v != "missing"})
-        rows = []
-        for verdict in verdicts:
-            labelled = sum(n for (want, _), n in self.resolved.items() if want == verdict)
-            predicted = sum(n for (_, got), n in self.resolved.items() if got == verdict)
-            right = self.resolved.get((verdict, verdict), 0)
-            rows.append(VerdictScore(verdict, labelled, predicted, right))
-        return rows
+        """Precision and recall of each quotation verdict, a verdict the label also accepts counting as right."""
+        return verdict_scores(self.resolved)
+
+    def per_claim_verdict(self) -> list[VerdictScore]:
+        """Precision and recall of each claim verdict."""
+        return verdict_scores(self.claim_resolved)
+
+    @property
+    def claim_precision(self) -> float:
+        return self.claim_tp / max(1, self.claim_tp + self.claim_fp)
+
+    @property
+    def claim_recall(self) -> float:
+        return self.claim_tp / max(1, self.claim_tp + self.claim_fn)
+
+
+def verdict_scores(resolved: Counter[tuple[str, str]]) -> list[VerdictScore]:
+    verdicts = sorted({v for pair in resolved for v in pair if v != "missing"})
+    rows = []
+    for verdict in verdicts:
+        labelled = sum(n for (want, _), n in resolved.items() if want == verdict)
+        predicted = sum(n for (_, got), n in resolved.items() if got == verdict)
+        rows.append(VerdictScore(verdict, labelled, predicted, resolved.get((verdict, verdict), 0)))
+    return rows
 
 
 @dataclass(frozen=True)
