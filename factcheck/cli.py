@@ -86,6 +86,10 @@ def check(
     allow_private_urls: Annotated[
         bool, typer.Option("--allow-private-urls", help="Let URLs reach private, loopback and link-local addresses.")
     ] = False,
+    all_unreported: Annotated[
+        bool,
+        typer.Option("--all-unreported", help="List every source finding the release leaves out, not only the most important."),
+    ] = False,
 ) -> None:
     """Check every quotation in RELEASE against SOURCES and report a verdict for each."""
     from factcheck.run import check_and_render
@@ -94,6 +98,8 @@ def check(
         settings = load_settings()
         if allow_private_urls:
             settings = with_overrides(settings, limits={"allow_private_urls": True})
+        if all_unreported:
+            settings = with_overrides(settings, assess={"unreported_limit": 0})
         result = check_and_render(
             _input(release),
             [_input(s) for s in sources],

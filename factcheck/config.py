@@ -56,6 +56,7 @@ class AssessSettings(_Strict):
     max_edge_function_words: int = 2
     context_reported_coverage: float = Field(default=0.6, ge=0, le=1)
     context_min_words: int = Field(default=4, ge=1)
+    unreported_limit: int = Field(default=8, ge=0)
 
 
 class Lexicon(_Strict):

@@ -69,10 +69,10 @@ def check(
         release=release_doc.name,
         source=", ".join(p.doc.name for p in sources),
         sources=[p.doc.name for p in sources],
-        summary=summarise(findings, claims),
+        summary=summarise(findings, claims, source_findings),
         quotes=findings,
         claims=claims,
-        unreported=_unreported(source_findings),
+        unreported=_unreported(source_findings, settings.assess.unreported_limit),
         findings=source_findings,
         balance=balance,
         warnings=_warnings(findings),
@@ -232,11 +232,12 @@ def _source_findings(
     return marked_all, _combine(balances)
 
 
-def _unreported(source_findings: list[SourceFinding]) -> list[SourceFinding]:
-    """The source findings the release leaves out, critical first."""
-    unreported = [f for f in source_findings if f.status == "omitted"]
-    unreported.sort(key=lambda f: (f.tone != "critical", not f.section, f.source_name, f.start))
-    return unreported
+def _unreported(source_findings: list[SourceFinding], limit: int) -> list[SourceFinding]:
+    """The source findings the release leaves out (or contradicts), most important first; the first `limit`
+    (every one when it is 0). All of them, with their status, are in the report's `findings`."""
+    unreported = [f for f in source_findings if f.status in ("omitted", "contradicted")]
+    unreported.sort(key=lambda f: (-f.importance, f.tone != "critical", f.source_name, f.start))
+    return unreported[:limit] if limit else unreported
 
 
 def _warnings(findings: list[QuoteFinding]) -> list[str]:
@@ -247,7 +248,7 @@ def _warnings(findings: list[QuoteFinding]) -> list[str]:
     ]
 
 
-def summarise(findings: list[QuoteFinding], claims: list[ClaimFinding]) -> Summary:
+def summarise(findings: list[QuoteFinding], claims: list[ClaimFinding], source_findings: list[SourceFinding]) -> Summary:
     verdicts = Counter(f.verdict for f in findings)
     severities: Counter[str] = Counter(f.severity for f in findings)
     every: list[Severity] = [*(f.severity for f in findings), *(c.severity for c in claims)]
@@ -261,6 +262,7 @@ def summarise(findings: list[QuoteFinding], claims: list[ClaimFinding]) -> Summa
         claims=len(claims),
         claims_flagged=sum(1 for c in claims if c.verdict in ("unsupported", "contradicted")),
         unclosed_quotes=sum(1 for f in findings if f.unclosed),
+        unreported_total=sum(1 for f in source_findings if f.status in ("omitted", "contradicted")),
         worst_severity=worst,
     )
 

@@ -161,7 +161,15 @@ class SourceFinding(_Data):
     end: int
     tone: Literal["critical", "positive"]
     section: str = Field(default="", description="the heading it sits under, e.g. 'What needs to improve'")
-    status: Literal["quoted", "reflected", "omitted"]
+    status: Literal["quoted", "reflected", "contradicted", "omitted"] = Field(
+        description="quoted, reflected (a release sentence carries it), contradicted (the release's nearest sentence "
+        "says the opposite: not a mention) or omitted"
+    )
+    importance: float = Field(
+        default=0.0,
+        description="0-1, for ranking what the release leaves out: under an improvement heading, how strongly it "
+        "criticises, and whether the release touches its subject at all",
+    )
     release_start: int = -1
     release_end: int = -1
     source_name: str = ""
@@ -187,6 +195,7 @@ class Summary(_Data):
     claims: int
     claims_flagged: int = Field(default=0, description="claims the source contradicts or does not support")
     unclosed_quotes: int
+    unreported_total: int = Field(default=0, description="source findings left out or contradicted; `unreported` lists the most important")
     worst_severity: Severity = Field(description="the worst severity of any quotation or claim")
 
 

@@ -236,3 +236,35 @@ def test_the_gate_fails_on_a_contradicted_claim_alone_and_passes_a_faithful_rele
     passing = runner.invoke(app, ["check", str(faithful), str(source), "--fail-on", "medium"], obj=injected)
     assert failing.exit_code == 1, failing.output
     assert passing.exit_code == 0, passing.output
+
+
+def test_a_release_sentence_that_contradicts_a_finding_does_not_mention_it(fake_embedder):
+    report = check(
+        "The report found that take-up of the family support service remains high, the council said \u201cthanks\u201d.",
+        LETTER,
+        embedder=fake_embedder,
+    )
+    take_up = next(f for f in report.findings if f.text.startswith("Take-up of the family support service"))
+    assert take_up.status == "contradicted"
+    assert take_up in report.unreported
+    assert report.balance.critical_mentioned == sum(
+        1 for f in report.findings if f.tone == "critical" and f.status in ("quoted", "reflected")
+    )
+
+
+def test_unreported_findings_are_ranked_and_the_list_is_short_unless_asked(fake_embedder):
+    from factcheck.config import load_settings, with_overrides
+
+    report = check(
+        (SAMPLES / "birmingham-2021" / "release.txt"), SAMPLES / "birmingham-2021" / "source.txt", embedder=fake_embedder
+    )
+    settings = load_settings()
+    assert len(report.unreported) == settings.assess.unreported_limit < report.summary.unreported_total
+    importances = [f.importance for f in report.unreported]
+    assert importances == sorted(importances, reverse=True)
+    assert all(f.section for f in report.unreported[:5])  # the letter's own 'What needs to improve' points first
+    every = check(
+        (SAMPLES / "birmingham-2021" / "release.txt"), SAMPLES / "birmingham-2021" / "source.txt",
+        embedder=fake_embedder, settings=with_overrides(settings, assess={"unreported_limit": 0}),
+    )
+    assert len(every.unreported) == every.summary.unreported_total

@@ -8,6 +8,7 @@ from bisect import bisect_left
 from collections.abc import Iterator
 
 from factcheck.assess.qualify import Qualifier, Topics, content_stems, phrase_pattern
+from factcheck.assess.strength import strength
 from factcheck.config import Settings
 from factcheck.text import LoadedDocument
 from factcheck.types import Balance, QuoteFinding, SourceFinding
@@ -116,14 +117,61 @@ def findings_status(
                 best = min(gained, key=lambda n: (-gained[n], n))
                 if gained[best] / total >= settings.claims.reflected_coverage:
                     status, where = "reflected", (sentences[best][0], sentences[best][1])
-        marked.append(finding.model_copy(update={"status": status, "release_start": where[0], "release_end": where[1]}))
+            nearest = _nearest_sentence(stems, total, postings, topics)
+            if nearest is not None and nearest[1] >= settings.claims.reflected_coverage:
+                body = sentences[nearest[0]][2]
+                if strength(body, finding.text, findings.q, settings.lexicon).contradiction:
+                    status, where = "contradicted", (sentences[nearest[0]][0], sentences[nearest[0]][1])
+        update = {
+            "status": status, "release_start": where[0], "release_end": where[1],
+            "importance": _importance(finding, findings.q, stems_touched(finding.text, postings)),
+        }
+        marked.append(finding.model_copy(update=update))
     critical = [f for f in marked if f.tone == "critical"]
     positive = [f for f in marked if f.tone == "positive"]
-    crit_in = sum(1 for f in critical if f.status != "omitted")
-    pos_in = sum(1 for f in positive if f.status != "omitted")
+    crit_in = sum(1 for f in critical if f.status in MENTIONED)
+    pos_in = sum(1 for f in positive if f.status in MENTIONED)
     balance = Balance(
         critical=len(critical), critical_mentioned=crit_in, positive=len(positive), positive_mentioned=pos_in,
         critical_share=round(crit_in / len(critical), 3) if critical else 0.0,
         positive_share=round(pos_in / len(positive), 3) if positive else 0.0,
     )
     return marked, balance
+
+
+MENTIONED = frozenset({"quoted", "reflected"})  # a release sentence that contradicts a finding does not mention it
+SECTION_WEIGHT = 0.4  # under 'What needs to improve' or 'Recommendations': the source's own priorities
+CUES_WEIGHT = 0.3  # how many words of criticism, limit or negation it carries (up to three)
+CRITICAL_WEIGHT = 0.2
+UNTOUCHED_WEIGHT = 0.1  # the release never comes near its subject
+
+
+def _nearest_sentence(
+    stems: frozenset[str], total: float, postings: dict[str, list[int]], topics: Topics
+) -> tuple[int, float] | None:
+    """The release sentence sharing most of a finding's content words (weighted by rarity), whatever its tone."""
+    gained: dict[int, float] = {}
+    for stem_ in stems:
+        for n in postings.get(stem_, ()):
+            gained[n] = gained.get(n, 0.0) + topics.weight(stem_)
+    if not gained or not total:
+        return None
+    best = min(gained, key=lambda n: (-gained[n], n))
+    return best, gained[best] / total
+
+
+def stems_touched(text: str, postings: dict[str, list[int]]) -> float:
+    """Share of a finding's content words that the release uses anywhere."""
+    stems = content_stems(text)
+    return sum(1 for s in stems if s in postings) / len(stems) if stems else 0.0
+
+
+def _importance(finding: SourceFinding, qualifier: Qualifier, touched: float) -> float:
+    cues = qualifier.cues(finding.text, ("criticism", "limiting", "negation"))
+    score = (
+        (SECTION_WEIGHT if finding.section else 0.0)
+        + CUES_WEIGHT * min(len(cues), 3) / 3
+        + (CRITICAL_WEIGHT if finding.tone == "critical" else 0.0)
+        + UNTOUCHED_WEIGHT * (1.0 - touched)
+    )
+    return round(min(score, 1.0), 3)
