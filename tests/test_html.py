@@ -359,3 +359,17 @@ def test_source_paragraph_without_blank_lines_is_a_window():
     assert para is not None and para.passage == "word1500"
     assert len(para.before) <= 700 and len(para.after) <= 700
     assert source_paragraph(text, -1, -1) is None
+
+
+def test_the_release_pane_marks_the_cut_changed_and_added_words_where_they_are(reference, fake_embedder):
+    report, source_text = reference
+    html = render_html(report, source_text)
+    releases = re.findall(r'<section class="col release".*?</section>', html, re.S)
+    # the reference case's elisions are marked inside the release's own words, where the source's words were cut
+    assert any("[cut here: </span><del>for most children" in r for r in releases)
+    assert any("Take-up, however, remains too low" in r and "mark cut" in r for r in releases)
+    source = "Inspectors found that most pupils behave well. Pupils make good progress in reading for most pupils.\n"
+    release = "Inspectors found that \u2018all pupils behave well\u2019 and that pupils \u2018make good progress in reading\u2019."
+    page = render_html(check(release, source, embedder=fake_embedder), source)
+    assert '<ins>all</ins><span class="tag"> [the source: </span><del>most</del>' in page  # a stronger word, in the release
+    assert '[cut here: </span><del>for most pupils.</del>' in page  # the truncation, at the end of the release's words

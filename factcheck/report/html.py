@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from factcheck.report.jinja import templates
-from factcheck.report.passage import Segment, SourceTexts, passage_segments, text_of_source
+from factcheck.report.passage import Segment, SourceTexts, passage_segments, release_segments, text_of_source
 from factcheck.report.wording import VERDICT_LABELS, headline
 from factcheck.types import FLAG_VERDICTS, SEVERITY_ORDER, QuoteFinding, Report
 
@@ -52,6 +52,7 @@ class Card:
     label: str
     pieces: list[Piece]
     paragraph: Paragraph | None
+    release_pieces: list[Piece] = field(default_factory=list)
     context: list[str] = field(default_factory=list)
     nearest: bool = False  # the words were not found: this is the most similar passage
     note: str = ""
@@ -107,9 +108,12 @@ def pieces(finding: QuoteFinding, source_text: str) -> list[Piece]:
     """The source passage of a finding as pieces to mark up; empty when the words were not found."""
     if not source_text or finding.source_start < 0:
         return []
-    found = [_piece(s) for s in passage_segments(finding, source_text) if s.kind != "outside"]
+    return _spaced([_piece(s) for s in passage_segments(finding, source_text) if s.kind != "outside"])
+
+
+def _spaced(found: list[Piece]) -> list[Piece]:
+    """A mark is set off from a word next to it by a space (an added word at the edge has none in the source)."""
     found = [p for p in found if p.text or p.replacement]
-    # A mark is set off from a word next to it by a space (an added word at the edge has none in the source).
     for i, p in enumerate(found):
         if p.kind == "kept":
             continue
@@ -151,6 +155,7 @@ def _card(number: int, finding: QuoteFinding, source_text: str) -> Card:
         label=VERDICT_LABELS.get(finding.verdict, finding.verdict),
         pieces=found,
         paragraph=_paragraph(finding, source_text),
+        release_pieces=_spaced([_piece(s) for s in release_segments(finding, source_text)]) if finding.severity != "none" or finding.verdict == "minor_edit" else [],
         context=[squash(n.text).strip() for n in finding.context],
         nearest=bool(found) and not finding.edits,
         note=note,

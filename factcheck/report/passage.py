@@ -19,7 +19,7 @@ def text_of_source(source_texts: SourceTexts, name: str) -> str:
 
 @dataclass(frozen=True)
 class Segment:
-    kind: str  # "kept" | "omitted" | "changed" | "added" | "moved" (from elsewhere in the source) | "outside"
+    kind: str  # "kept" | "omitted" | "changed" | "added" | "moved" (from elsewhere in the source) | "outside" | "cut"
     text: str
     replacement: str = ""
 
@@ -69,3 +69,53 @@ def _merge(segments: list[Segment]) -> list[Segment]:
         else:
             merged.append(seg)
     return merged
+
+
+def release_segments(finding: QuoteFinding, source_text: str = "") -> list[Segment]:
+    """The release's quotation as segments: its words kept as the source has them, 'added' (not in the source),
+    'changed' (with the source's words as the replacement), and a 'cut' where source words were left out (the
+    cut words as its text). Empty for a quotation of several parts, whose text is not one stretch of the release."""
+    if len(finding.parts) != 1 or not finding.edits:
+        return []
+    base = finding.start
+    text = finding.text
+    segments: list[Segment] = []
+    cursor = 0
+    for op in sorted(finding.edits, key=lambda o: (o.quote_start, o.quote_end)):
+        start, end = op.quote_start - base, op.quote_end - base
+        if not 0 <= start <= end <= len(text) or start < cursor:
+            continue
+        if start > cursor:
+            segments.append(Segment("kept", text[cursor:start]))
+        if op.kind == "delete":
+            segments.append(Segment("cut", op.source_text))
+        elif op.kind == "insert":
+            segments.append(Segment("added", text[start:end]))
+        elif op.kind == "replace":
+            segments.append(Segment("changed", text[start:end], op.source_text))
+        else:
+            segments.append(Segment("kept", text[start:end]))
+        cursor = end
+    if cursor < len(text):
+        segments.append(Segment("kept", text[cursor:]))
+    lead, trail = _cut_at_the_edges(finding, source_text)
+    return _merge([*lead, *segments, *trail])
+
+
+EDGE_REACH = 3  # characters of space or punctuation allowed between the passage and words cut beside it
+
+
+def _cut_at_the_edges(finding: QuoteFinding, source_text: str) -> tuple[list[Segment], list[Segment]]:
+    """The words a truncated quotation cuts before or after itself (in `omitted`, right beside the passage)."""
+    if finding.verdict != "truncated" or not source_text:
+        return [], []
+    lead: list[Segment] = []
+    trail: list[Segment] = []
+    for words in finding.omitted:
+        after = source_text.find(words, finding.source_end, finding.source_end + len(words) + EDGE_REACH)
+        before = source_text.rfind(words, max(0, finding.source_start - len(words) - EDGE_REACH), finding.source_start)
+        if after >= 0:
+            trail.append(Segment("cut", words))
+        elif before >= 0:
+            lead.append(Segment("cut", words))
+    return lead, trail
