@@ -364,7 +364,7 @@ def test_source_paragraph_without_blank_lines_is_a_window():
 def test_the_release_pane_marks_the_cut_changed_and_added_words_where_they_are(reference, fake_embedder):
     report, source_text = reference
     html = render_html(report, source_text)
-    releases = re.findall(r'<section class="col release".*?</section>', html, re.S)
+    releases = re.findall(r'<section class="col release".*?</section>', html, re.DOTALL)
     # the reference case's elisions are marked inside the release's own words, where the source's words were cut
     assert any("[cut here: </span><del>for most children" in r for r in releases)
     assert any("Take-up, however, remains too low" in r and "mark cut" in r for r in releases)
