@@ -22,6 +22,7 @@ from factcheck.text import LoadedDocument, normalise
 from factcheck.types import ClaimFinding, ClaimVerdict, Quote, Severity, Span
 
 MIN_CLAIM_WORDS = 6
+NEGATION_MARGIN = 0.2  # a negation on one side only reverses a claim whose evidence holds this much more than 'partly' needs
 # How much a claim's verdict counts, beside the quotations' severities, for the gate (--fail-on) and the summary.
 CLAIM_SEVERITY: dict[ClaimVerdict, Severity] = {
     "supported": "none", "partly": "low", "unsupported": "medium", "contradicted": "high",
@@ -124,7 +125,11 @@ class ClaimChecker:
         number = min(gained, key=lambda n: (-round(gained[n], 9), len(self.windows[n].text), n))
         return gained[number] / total, self.windows[number]
 
-    def judge(self, claim: str, start: int, end: int, embedder: Embedder | None) -> ClaimFinding | None:
+    def judge(
+        self, claim: str, start: int, end: int, embedder: Embedder | None, sentence: str = ""
+    ) -> ClaimFinding | None:
+        """The verdict on one claim; `sentence` is the release's whole sentence around it (its quoted words
+        included), read for the claim's polarity."""
         coverage, window = self.best_evidence(claim)
         cfg = self.settings.claims
         # Meaning only matters when the shared words leave the verdict open
@@ -156,7 +161,10 @@ class ClaimChecker:
                 if strongest_found <= 1 and strongest_claim >= 5:
                     contradiction = f"the source says {found[0][0]!r}, the release {claimed[0][0]!r}"
         if coverage >= cfg.min_coverage_partly or similarity >= cfg.min_similarity_partly:
-            checked = strength(claim, evidence, self.q, self.settings.lexicon)
+            checked = strength(
+                claim, evidence, self.q, self.settings.lexicon,
+                close=coverage >= cfg.min_coverage_partly + NEGATION_MARGIN, polarity_of=sentence or claim,
+            )
             problems.extend(checked.problems)
             contradiction = contradiction or checked.contradiction
         spans = [Span(start=window.start, end=window.end)] if window else []
@@ -318,7 +326,8 @@ def check_claims(
         coverage, _ = checker.best_evidence(claim)
         if not names_source and coverage < settings.claims.min_coverage_candidate:
             continue  # the release's own news, not a report of the source
-        finding = checker.judge(claim, start, end, embedder)
+        whole = release.text[release.sentences[release.sentence_at(start)].start : release.sentences[release.sentence_at(max(start, end - 1))].end]
+        finding = checker.judge(claim, start, end, embedder, whole)
         if finding is not None:
             findings.append(finding)
     return findings

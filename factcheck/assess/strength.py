@@ -27,6 +27,25 @@ def _phrase_in(phrase: str, text: str) -> bool:
     return re.search(r"\b" + re.escape(phrase) + r"\b", text, re.IGNORECASE) is not None
 
 
+SUBJECT_REACH = 4  # words either side of two opposite words that must share a content word: the same thing
+
+
+def _near(text: str, phrase: str) -> set[str]:
+    """Content words within SUBJECT_REACH words of the phrase."""
+    words = re.findall(r"[a-z]+(?:-[a-z]+)*", text.lower())
+    first = phrase.lower().split()[0]
+    near: set[str] = set()
+    for i, word in enumerate(words):
+        if word == first:
+            near.update(w for w in words[max(0, i - SUBJECT_REACH) : i + SUBJECT_REACH + 1] if len(w) > 3)
+    return near - set(phrase.lower().split())
+
+
+def _same_subject(claim: str, written: str, sentence: str, said: str) -> bool:
+    """'take-up … is high' against 'take-up … remains too low': the opposite words describe the same thing."""
+    return bool(_near(claim, written) & _near(sentence, said))
+
+
 def _closest_sentence(claim: str, evidence: str) -> str:
     """The evidence sentence sharing most words with the claim: where its polarity is read."""
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", evidence) if s.strip()] or [evidence]
@@ -34,19 +53,27 @@ def _closest_sentence(claim: str, evidence: str) -> str:
     return max(sentences, key=lambda s: (len(words & _words(s)), -sentences.index(s)))
 
 
-def strength(claim: str, evidence: str, qualifier: Qualifier, lexicon: Lexicon) -> Strength:
-    """The strength checks of a claim against its evidence (empty evidence: nothing to compare)."""
+def strength(
+    claim: str, evidence: str, qualifier: Qualifier, lexicon: Lexicon, *, close: bool = True, polarity_of: str = ""
+) -> Strength:
+    """The strength checks of a claim against its evidence (empty evidence: nothing to compare). `close`: the
+    evidence holds most of the claim's words, so a negation on one side only reverses it; on looser evidence a
+    negation is too often about something else in the sentence to count. `polarity_of`: the release's text whose
+    negation counts (its whole sentence, quoted words included), when it is more than the claim."""
     found = Strength()
     if not evidence.strip():
         return found
     sentence = _closest_sentence(claim, evidence)
-    negated_claim = bool(qualifier.cues(claim, ("negation",)))
+    negated_claim = bool(qualifier.cues(polarity_of or claim, ("negation",)))
     negated_source = bool(qualifier.cues(sentence, ("negation",)))
-    if negated_claim != negated_source:
+    if close and negated_claim != negated_source:
         found.contradiction = "one of them is negated and the other is not"
     for first, second in lexicon.antonyms:
         for said, written in ((first, second), (second, first)):
-            if _phrase_in(written, claim) and _phrase_in(said, sentence) and not _phrase_in(written, sentence):
+            if (
+                _phrase_in(written, claim) and _phrase_in(said, sentence) and not _phrase_in(written, evidence)
+                and _same_subject(claim, written, sentence, said)
+            ):
                 found.contradiction = found.contradiction or f"the source says {said!r} where the release says {written!r}"
     hedges = [c.phrase for c in qualifier.cues(sentence, ("hedge",))]
     if hedges and not qualifier.cues(claim, ("hedge",)):
