@@ -134,12 +134,7 @@ def _load_from(directory: Path, calibrated: bool = True) -> Settings:
                 raise SettingsError(f"{calibration}: [{section}] is not a section of settings.toml")
             data[section] = {**data[section], **values}  # type: ignore[dict-item]
     data["lexicon"] = {**_read_toml(directory / "qualifiers.toml"), **_read_toml(directory / "language.toml")}
-    try:
-        return Settings.model_validate(data)
-    except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise SettingsError(f"invalid setting {where!r} in {directory}: {first['msg']}") from None
+    return _validated(data, f" in {directory}")
 
 
 def load_settings(directory: Path | None = None, *, ignore_calibration: bool = False, **overrides: object) -> Settings:
@@ -160,9 +155,13 @@ def with_overrides(settings: Settings, **overrides: object) -> Settings:
             data[key] = {**data[key], **value}
         else:
             data[key] = value
+    return _validated(data, "")
+
+
+def _validated(data: dict[str, object], where_from: str) -> Settings:
     try:
         return Settings.model_validate(data)
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise SettingsError(f"invalid setting {where!r}: {first['msg']}") from None
+        raise SettingsError(f"invalid setting {where!r}{where_from}: {first['msg']}") from None
