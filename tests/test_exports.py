@@ -7,3 +7,15 @@ def test_all_is_sorted_and_complete():
         assert hasattr(factcheck, name)
     public = {n for n in dir(factcheck) if not n.startswith("_") and not isinstance(getattr(factcheck, n), type(factcheck))}
     assert public <= set(factcheck.__all__) | {"annotations"}
+
+
+def test_the_names_docs_architecture_md_promises_are_importable():
+    import importlib
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    for folder, names in re.findall(r"^\| `factcheck/(\w+)/` \| [^|]+ \| ([^|]+) \|$", page, re.M):
+        module = importlib.import_module(f"factcheck.{folder}")
+        for name in re.findall(r"`(\w+)`", names.split(";")[0]):
+            assert hasattr(module, name), f"factcheck.{folder}.{name}"
