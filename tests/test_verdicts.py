@@ -104,7 +104,10 @@ def test_every_format_renders(fmt, fake_embedder):
 
     report = check("Ofsted said ‘most pupils attend regularly and arrive on time.’", SOURCE, embedder=fake_embedder)
     out = render(report, fmt, source_text=SOURCE)
-    assert "attend regularly" in out
+    assert report.quotes[0].verdict == "context_omitted"
+    # what the report adds to its input: the neighbouring sentence the release left out, from the source
+    assert "persistently absent" in out
+    assert ("context_omitted" if fmt == "json" else "ontext") in out
 
 
 def test_passages_joined_silently_from_different_paragraphs_are_elided(fake_embedder):
