@@ -146,7 +146,7 @@ class ClaimFinding(_Data):
     evidence_text: list[str]
     reason: str
     severity: Severity = Field(
-        default="none", description="none (supported), low (partly), medium (unsupported), high (contradicted)"
+        default="none", description="none (supported or partly), low (unsupported), medium (contradicted)"
     )
     coverage: float = Field(default=0.0, description="0-1: share of the claim's content words the evidence contains, weighted by rarity")
     similarity: float | None = Field(default=None, description="cosine similarity of the claim and its nearest source passage")

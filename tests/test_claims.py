@@ -195,7 +195,7 @@ def only_claim(release: str, source: str, fake_embedder):
 
 def test_the_opposite_of_the_letter_is_contradicted(fake_embedder):
     claim = only_claim("The report found that take-up of the family support service remains high.", LETTER, fake_embedder)
-    assert (claim.verdict, claim.severity) == ("contradicted", "high")
+    assert (claim.verdict, claim.severity) == ("contradicted", "medium")
     assert "'low'" in claim.reason and "'high'" in claim.reason
 
 

@@ -24,8 +24,11 @@ from factcheck.types import ClaimFinding, ClaimVerdict, Quote, Severity, Span
 MIN_CLAIM_WORDS = 6
 NEGATION_MARGIN = 0.2  # a negation on one side only reverses a claim whose evidence holds this much more than 'partly' needs
 # How much a claim's verdict counts, beside the quotations' severities, for the gate (--fail-on) and the summary.
+# Set by how often each verdict is right on the real labelled pairs: most real claims are partly supported and
+# the judge's 'unsupported' is right about one time in five on held-out text (samples/real), so neither may fail
+# a `--fail-on medium` gate on its own; a contradiction, rare and checked by exact rules, does.
 CLAIM_SEVERITY: dict[ClaimVerdict, Severity] = {
-    "supported": "none", "partly": "low", "unsupported": "medium", "contradicted": "high",
+    "supported": "none", "partly": "none", "unsupported": "low", "contradicted": "medium",
 }
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
