@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from factcheck.assess.problems import Problem, in_quotes, is_critical, sentence_bounds
+from factcheck.assess.problems import Problem, in_quotes, is_critical, reported_by, sentence_bounds
 from factcheck.assess.qualify import Cue, CueCategory, Qualifier, Topics, describe
 from factcheck.config import Settings
 from factcheck.text import LoadedDocument
@@ -80,16 +80,6 @@ def omitted_context(
         )
     notes.sort(key=lambda n: -n.topic)
     return notes
-
-
-def reported_by(text: str, release: LoadedDocument, topics: Topics, threshold: float) -> bool:
-    """The release reports this sentence itself, in its own words or in quotes: most of its content words
-    (weighted by rarity) are in one release paragraph and the next."""
-    paragraphs = release.paragraphs
-    return any(  # a release often spreads one point over two short paragraphs
-        topics.coverage(text, release.text[a.start : b.end]) >= threshold
-        for a, b in zip(paragraphs, [*paragraphs[1:], paragraphs[-1]])
-    )
 
 
 def context_problem(notes: list[ContextNote], alignment: Alignment) -> Problem:

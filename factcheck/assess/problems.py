@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, TypedDict
 
-from factcheck.assess.qualify import Cue, Qualifier
+from factcheck.assess.qualify import Cue, Qualifier, Topics
 from factcheck.text import LoadedDocument
 from factcheck.types import Alignment, Quote, Severity, Span, Speaker, Verdict
 
@@ -62,3 +62,13 @@ def sentence_bounds(source: LoadedDocument, alignment: Alignment) -> tuple[int, 
 def is_critical(qualifier: Qualifier, text: str) -> bool:
     """The quotation reports something bad: a criticism, a negation, or an adverse outcome ('damages')."""
     return bool(qualifier.cues(text, ("criticism", "negation", "adverse")))
+
+
+def reported_by(text: str, release: LoadedDocument, topics: Topics, threshold: float) -> bool:
+    """The release reports this sentence itself, in its own words or in quotes: most of its content words
+    (weighted by rarity) are in one release paragraph and the next."""
+    paragraphs = release.paragraphs
+    return any(  # a release often spreads one point over two short paragraphs
+        topics.coverage(text, release.text[a.start : b.end]) >= threshold
+        for a, b in zip(paragraphs, [*paragraphs[1:], paragraphs[-1]])
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from factcheck.assess.problems import Problem, in_quotes, is_critical, sentence_bounds
+from factcheck.assess.problems import Problem, in_quotes, is_critical, reported_by, sentence_bounds
 from factcheck.assess.qualify import Cue, CueCategory, Qualifier, Topics, describe
 from factcheck.config import Settings
 from factcheck.text import LoadedDocument
@@ -68,7 +68,7 @@ def not_carried(cues: list[Cue], release_words: str, qualifier: Qualifier) -> li
 def truncation_problems(
     alignment: Alignment,
     quote: Quote,
-    release_text: str,
+    release: LoadedDocument,
     source: LoadedDocument,
     settings: Settings,
     qualifier: Qualifier,
@@ -80,7 +80,7 @@ def truncation_problems(
     quoted = text[alignment.source_start : alignment.source_end]
     problems = []
     after = text[alignment.source_end : source.sentences[last].end].strip()
-    after_cues = not_carried(cut_qualifiers(after, quoted, qualifier, grades), release_after(release_text, quote), qualifier)
+    after_cues = not_carried(cut_qualifiers(after, quoted, qualifier, grades), release_after(release.text, quote), qualifier)
     if after_cues:
         problems.append(
             Problem(
@@ -91,7 +91,7 @@ def truncation_problems(
         )
     before = text[source.sentences[first].start : alignment.source_start].strip()
     main_clause = main_clause_after_concession(before, after, quoted, qualifier)
-    if main_clause and not reported_in(main_clause, release_text, topics, settings.assess.context_reported_coverage):
+    if main_clause and not reported_by(main_clause, release, topics, settings.assess.context_reported_coverage):
         problems.append(
             Problem(
                 "truncated", "high",
@@ -101,7 +101,7 @@ def truncation_problems(
             )
         )
         return problems
-    before_cues = not_carried(lead_qualifiers(before, qualifier), release_before(release_text, quote), qualifier)
+    before_cues = not_carried(lead_qualifiers(before, qualifier), release_before(release.text, quote), qualifier)
     if before_cues:
         problems.append(
             Problem(
@@ -123,11 +123,6 @@ def main_clause_after_concession(before: str, after: str, quoted: str, qualifier
     clause_break = CLAUSE_BREAK.search(after)
     main = after[clause_break.end() :].strip() if clause_break else ""
     return main if len(main.split()) >= MIN_MAIN_CLAUSE_WORDS else ""
-
-
-def reported_in(text: str, release_text: str, topics: Topics, threshold: float) -> bool:
-    """Some paragraph of the release carries at least `threshold` of the text's content words."""
-    return any(topics.coverage(text, part) >= threshold for part in release_text.split("\n\n"))
 
 
 def lead_qualifiers(before: str, qualifier: Qualifier) -> list[Cue]:

@@ -41,7 +41,7 @@ class Assessor:
         problems = edit_problems(alignment, release.text, self.source, self.settings, self.q)
         if not grade:
             problems += truncation_problems(
-                alignment, quote, release.text, self.source, self.settings, self.q, self.topics, self.grades
+                alignment, quote, release, self.source, self.settings, self.q, self.topics, self.grades
             )
         context: list[ContextNote] = []
         long_enough = len(quote.text.split()) >= self.settings.assess.context_min_words
