@@ -1,9 +1,11 @@
 """The HTML report in a real browser (Debian's headless Chromium through Playwright): it loads nothing but
 itself, the dropped words are visible in place, the columns sit side by side on a wide screen and stack on a
-phone; it also saves the screenshot the README shows (reports/birmingham-2021.png)."""
+phone. With UPDATE_SCREENSHOT=1 it also rewrites the screenshot the README shows (reports/birmingham-2021.png);
+otherwise the screenshot goes to a temporary folder, so a test run leaves the clone as it was."""
 
 from __future__ import annotations
 
+import os
 from contextlib import chdir
 from pathlib import Path
 
@@ -40,7 +42,8 @@ def open_page(browser, path: Path, width: int, height: int = 900):
     return page, requests
 
 
-def test_report_loads_nothing_but_itself_and_shows_the_dropped_words(browser, report_file):
+def test_report_loads_nothing_but_itself_and_shows_the_dropped_words(browser, report_file, tmp_path):
+    screenshot = SCREENSHOT if os.environ.get("UPDATE_SCREENSHOT") == "1" else tmp_path / SCREENSHOT.name
     page, requests = open_page(browser, report_file, 1280)
     try:
         assert requests == [report_file.as_uri()]
@@ -56,12 +59,12 @@ def test_report_loads_nothing_but_itself_and_shows_the_dropped_words(browser, re
         details.locator("summary").click()
         assert paragraph.is_visible()
         details.locator("summary").click()
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT), full_page=True)
+        screenshot.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(screenshot), full_page=True)
         assert requests == [report_file.as_uri()]
     finally:
         page.close()
-    assert SCREENSHOT.stat().st_size > 10_000
+    assert screenshot.stat().st_size > 10_000
 
 
 def test_columns_sit_side_by_side_on_a_wide_screen_and_stack_on_a_phone(browser, report_file):
@@ -83,3 +86,62 @@ def test_columns_sit_side_by_side_on_a_wide_screen_and_stack_on_a_phone(browser,
             assert requests == [report_file.as_uri()]
         finally:
             page.close()
+
+
+EDIT_KINDS = ROOT / "tests" / "data" / "edit_kinds" / "release.txt"
+
+# Each quotation of the test release, with the marks the report must show for it in each pane:
+# (card title words, release-pane mark and its words, source-pane mark and its words).
+MARKED_IN_BOTH_PANES = [
+    ("Silently elided", ".mark.cut", "for most children", ".mark.omitted", "for most children"),
+    ("Altered", ".mark.changed", "Most", ".mark.changed", "Most"),  # a change at the quotation's edge
+    ("Altered", ".mark.changed", "increasingly", ".mark.changed", "always"),
+    ("Altered", ".mark.added", "and passionately", ".mark.added", "and passionately"),
+    ("Context omitted", ".mark.cut.neighbour", "not yet well embedded", ".mark.omitted.neighbour", "not yet well embedded"),
+    ("Truncated", ".mark.cut", "not yet well embedded", ".mark.omitted.cut-off", "not yet well embedded"),
+    ("Qualifier cut at an ellipsis", ".mark.cut", "for most children", ".mark.omitted", "for most children"),
+]
+
+
+@pytest.fixture(scope="module")
+def edit_kinds_file(tmp_path_factory, fake_embedder) -> Path:
+    source = load(CASE / "source.txt")
+    report = check(EDIT_KINDS, source, embedder=fake_embedder)
+    path = tmp_path_factory.mktemp("html") / "edit-kinds.html"
+    path.write_text(render_html(report, source.text), encoding="utf-8")
+    return path
+
+
+def test_every_kind_of_edit_is_marked_in_both_panes(browser, edit_kinds_file):
+    page, requests = open_page(browser, edit_kinds_file, 1280)
+    try:
+        cards = page.locator("article.card")
+        assert cards.count() == len(MARKED_IN_BOTH_PANES)
+        for number, (label, in_release, release_words, in_source, source_words) in enumerate(MARKED_IN_BOTH_PANES):
+            card = cards.nth(number)
+            assert card.locator(".badge").first.inner_text() == label
+            release_mark = card.locator(f".col.release {in_release}", has_text=release_words)
+            source_mark = card.locator(f".col.source {in_source}", has_text=source_words)
+            assert release_mark.count() == 1 and release_mark.is_visible(), (number, label, "release pane")
+            assert source_mark.count() == 1 and source_mark.is_visible(), (number, label, "source pane")
+            # a mark says in words what happened, so it reads without colour (printed, or to a screen reader)
+            assert release_mark.locator(".tag").first.inner_text().strip().startswith("[")
+            assert source_mark.locator(".tag").first.inner_text().strip().startswith("[")
+        assert requests == [edit_kinds_file.as_uri()]
+    finally:
+        page.close()
+
+
+def test_every_count_in_the_summary_leads_to_what_it_counts(browser, report_file):
+    page, _ = open_page(browser, report_file, 1280)
+    try:
+        links = page.locator(".summary .stats a")
+        assert links.count() >= 5
+        for i in range(links.count()):
+            target = links.nth(i).get_attribute("href")
+            assert target and target.startswith("#")
+            assert page.locator(target).count() == 1 and page.locator(target).is_visible(), target
+        counts = page.locator(".summary .stats li")
+        assert counts.count() == links.count()  # no count without a link
+    finally:
+        page.close()

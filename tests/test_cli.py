@@ -45,7 +45,11 @@ def test_text_report_names_each_verdict():
     result = run("check", str(CASE / "release.txt"), str(CASE / "source.txt"))
     assert result.exit_code == 0
     assert "Silently elided" in result.output
-    assert "Take-up, however, remains too low" in " ".join(result.output.replace("│", " ").split())
+    quotation_column = " ".join(
+        line.split("│")[3].strip() for line in result.output.splitlines() if line.count("│") == 5
+    )
+    # the dropped sentence is marked where the release cut it, inside the quotation
+    assert "offered [cut here: Take-up, however, remains too low" in quotation_column
 
 
 def test_output_option_writes_the_file(tmp_path: Path):

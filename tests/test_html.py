@@ -299,7 +299,7 @@ def test_every_field_of_a_hostile_report_is_escaped():
     assert html.count(SCRIPT_ESCAPED) >= 8
     assert html.count(IMG_ESCAPED) >= 6
     assert "Claims made without quotation marks" in html
-    assert "[changed: " in html and "[added: " in html and "Left out, next to it:" in html
+    assert "[changed: " in html and "[added: " in html and "[left out, next to it: " in html
     assert_inert(html)
 
 

@@ -78,8 +78,12 @@ def truncation_problems(
     first, last = sentence_bounds(source, alignment)
     text = source.text
     quoted = text[alignment.source_start : alignment.source_end]
+    # Source words the release replaced at its edges ('Most' written as 'all') are changed, not cut.
+    placed = [op for op in alignment.ops if not op.moved and op.kind != "insert"]
+    reach_start = min([alignment.source_start, *(op.source_start for op in placed)])
+    reach_end = max([alignment.source_end, *(op.source_end for op in placed)])
     problems = []
-    after = text[alignment.source_end : source.sentences[last].end].strip()
+    after = text[reach_end : source.sentences[last].end].strip()
     after_cues = not_carried(cut_qualifiers(after, quoted, qualifier, grades), release_after(release.text, quote), qualifier)
     if after_cues:
         problems.append(
@@ -89,7 +93,7 @@ def truncation_problems(
                 [after],
             )
         )
-    before = text[source.sentences[first].start : alignment.source_start].strip()
+    before = text[source.sentences[first].start : reach_start].strip()
     main_clause = main_clause_after_concession(before, after, quoted, qualifier)
     if main_clause and not reported_by(main_clause, release, topics, settings.assess.context_reported_coverage):
         problems.append(

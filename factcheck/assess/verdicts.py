@@ -58,6 +58,22 @@ class Assessor:
         )
 
 
+FURTHER_SHOWN = 2  # further problems named in the explanation; the rest are counted
+
+
+def _not_repeating(top: Problem, rest: list[Problem]) -> list[Problem]:
+    """The further problems that are not the top one seen another way (the same words, cut and changed)."""
+    seen = {" ".join(o.lower().split()) for o in top.omitted}
+    further: list[Problem] = []
+    for problem in rest:
+        words = {" ".join(o.lower().split()) for o in problem.omitted}
+        if words and words <= seen:
+            continue
+        seen |= words
+        further.append(problem)
+    return further
+
+
 def decide(problems: list[Problem]) -> tuple[Verdict, Severity, str, list[str]]:
     """The verdict of the worst problem (by severity, then by VERDICT_PRIORITY), counting the rest; a list of
     the minor edits when there is nothing worse; verbatim when there is nothing at all."""
@@ -65,9 +81,11 @@ def decide(problems: list[Problem]) -> tuple[Verdict, Severity, str, list[str]]:
     if flagged:
         flagged.sort(key=lambda p: (-SEVERITY_ORDER[p.severity], VERDICT_PRIORITY.index(p.verdict)))
         top = flagged[0]
-        omitted = list(dict.fromkeys([*top.omitted, *(o for p in flagged[1:] for o in p.omitted)]))
-        extra = len(flagged) - 1
-        more = f" ({extra} further problem{'s' if extra > 1 else ''} listed in the edits.)" if extra else ""
+        further = _not_repeating(top, flagged[1:])
+        omitted = list(dict.fromkeys([*top.omitted, *(o for p in further for o in p.omitted)]))
+        more = "".join(f" Also: {p.explanation}" for p in further[:FURTHER_SHOWN])
+        if len(further) > FURTHER_SHOWN:
+            more += f" ({len(further) - FURTHER_SHOWN} more in the edits.)"
         return top.verdict, top.severity, top.explanation + more, omitted
     if problems:
         changes = list(dict.fromkeys(p.explanation for p in problems))

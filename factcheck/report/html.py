@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from factcheck.report.jinja import templates
 from factcheck.report.passage import Segment, SourceTexts, passage_segments, release_segments, text_of_source
-from factcheck.report.wording import VERDICT_LABELS, headline
+from factcheck.report.wording import headline, verdict_label
 from factcheck.types import FLAG_VERDICTS, SEVERITY_ORDER, QuoteFinding, Report
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
@@ -119,12 +118,17 @@ def _spaced(found: list[Piece]) -> list[Piece]:
             continue
         before = found[i - 1] if i else None
         after = found[i + 1] if i + 1 < len(found) else None
-        lead = p.lead or (" " if before and before.text[-1:].isalnum() and not before.trail else "")
+        lead = p.lead or (" " if before and _ends_a_word(before.text) and not before.trail else "")
         trail = p.trail or (" " if after and after.kind != "kept" and not after.lead else "")
         if after and after.kind == "kept" and after.text[:1].isalnum():
             trail = " "
         found[i] = replace(p, lead=lead, trail=trail)
     return found
+
+
+def _ends_a_word(text: str) -> bool:
+    """Whether a mark after `text` needs a space: after a word or closing punctuation, not after an opening."""
+    return bool(text) and not text[-1].isspace() and text[-1] not in "([{\u201c\u2018\"'"
 
 
 def _paragraph(finding: QuoteFinding, source_text: str) -> Paragraph | None:
@@ -152,7 +156,7 @@ def _card(number: int, finding: QuoteFinding, source_text: str) -> Card:
     return Card(
         number=number,
         finding=finding,
-        label=VERDICT_LABELS.get(finding.verdict, finding.verdict),
+        label=verdict_label(finding),
         pieces=found,
         paragraph=_paragraph(finding, source_text),
         release_pieces=_spaced([_piece(s) for s in release_segments(finding, source_text)]) if finding.severity != "none" or finding.verdict == "minor_edit" else [],
@@ -174,9 +178,6 @@ def render_html(report: Report, source_text: SourceTexts = "") -> str:
     s = report.summary
     faithful = s.verdicts.get("verbatim", 0) + s.verdicts.get("minor_edit", 0)
     flagged = sum(1 for c in cards if c.flagged)
-    # Sections the Report model may not have yet (or may not fill): shown only when they hold something.
-    unreported: list[Any] = list(getattr(report, "unreported", None) or [])
-    balance = getattr(report, "balance", None)
     return (
         templates()
         .get_template("report.html.j2")
@@ -190,19 +191,14 @@ def render_html(report: Report, source_text: SourceTexts = "") -> str:
             problems=problems,
             others=others,
             claims=list(report.claims),
-            unreported=unreported,
-        balance=balance,
-            item_text=_item_text,
+            claim_flags=[
+                (verdict, n) for verdict in ("contradicted", "unsupported")
+                if (n := sum(1 for c in report.claims if c.verdict == verdict))
+            ],
+            unreported=report.unreported,
+            unreported_hidden=max(0, report.summary.unreported_total - len(report.unreported)),
+            balance=report.balance,
+            squash=squash,
         )
     )
 
-
-def _item_text(item: Any, *names: str) -> str:
-    """The first non-empty text attribute (or key) of an item of a section whose model may still change."""
-    if isinstance(item, str):
-        return squash(item).strip() if "text" in names else ""
-    for name in names:
-        value = item.get(name) if isinstance(item, dict) else getattr(item, name, None)
-        if isinstance(value, str) and value.strip():
-            return squash(value).strip()
-    return ""

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import re
 
-from factcheck.report.passage import SourceTexts, passage_segments, text_of_source
-from factcheck.report.wording import VERDICT_LABELS, headline
+from factcheck.report.passage import (
+    SourceTexts,
+    marked_text,
+    passage_segments,
+    release_segments,
+    text_of_source,
+)
+from factcheck.report.wording import VERDICT_LABELS, headline, verdict_label
 from factcheck.types import Report
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -15,6 +21,9 @@ def md_escape(text: str) -> str:
     text = " ".join(text.split())
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _SPECIAL.sub(r"\\\1", text)
+
+
+MARKS = {"escape": md_escape, "struck": lambda text: f"~~{text}~~", "tag": lambda text: f"**{md_escape(text)}**" + " " * text.endswith(" ")}
 
 
 def render_markdown(report: Report, source_text: SourceTexts = "") -> str:
@@ -37,34 +46,24 @@ def render_markdown(report: Report, source_text: SourceTexts = "") -> str:
     lines.append("## Quotations")
     lines.append("")
     for number, q in enumerate(report.quotes, 1):
-        label = VERDICT_LABELS.get(q.verdict, q.verdict)
+        label = verdict_label(q)
         sev = f", severity {q.severity}" if q.severity != "none" else ""
         lines.append(f"### {number}. {label}{sev}")
         lines.append("")
         who = f" ({md_escape(q.speaker_name)})" if q.speaker_name else ""
-        lines.append(f"**Release{who}:** “{md_escape(q.text)}”")
-        lines.append("")
         own_text = text_of_source(source_text, q.source_name)
+        in_release = release_segments(q, own_text) if q.severity != "none" or q.verdict == "minor_edit" else []
+        said = marked_text(in_release, "release", **MARKS) if in_release else md_escape(q.text)
+        lines.append(f"**Release{who}:** “{said}”")
+        lines.append("")
         if q.source_text and own_text:
-            rendered = []
-            for seg in passage_segments(q, own_text):
-                text = md_escape(seg.text)
-                if seg.kind == "omitted":
-                    rendered.append(f"**\\[omitted: ~~{text}~~\\]**")
-                elif seg.kind == "changed":
-                    rendered.append(f"~~{text}~~ **\\[release: {md_escape(seg.replacement)}\\]**")
-                elif seg.kind == "moved":
-                    rendered.append(f"**\\[from elsewhere in the source: {text}\\]**")
-                elif seg.kind == "added":
-                    rendered.append(f"**\\[added: {text}\\]**")
-                else:
-                    rendered.append(text)
             named = f" ({md_escape(q.source_name)})" if len(report.sources) > 1 else ""
-            lines.append(f"**Source{named}:** " + " ".join(r for r in rendered if r))
+            lines.append(f"**Source{named}:** " + marked_text(passage_segments(q, own_text), "source", **MARKS))
             lines.append("")
-        for note in q.context:
-            lines.append(f"**Left out, next to it:** ~~{md_escape(note.text)}~~")
-            lines.append("")
+        elif q.context:
+            for note in q.context:
+                lines.append(f"**Left out, next to it:** ~~{md_escape(note.text)}~~")
+                lines.append("")
         lines.append(md_escape(q.explanation))
         lines.append("")
     if report.claims:

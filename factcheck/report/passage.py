@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from factcheck.types import QuoteFinding
@@ -19,20 +19,22 @@ def text_of_source(source_texts: SourceTexts, name: str) -> str:
 
 @dataclass(frozen=True)
 class Segment:
-    kind: str  # "kept" | "omitted" | "changed" | "added" | "moved" (from elsewhere in the source) | "outside" | "cut"
+    # "kept" | "omitted" | "changed" | "added" | "moved" (from elsewhere in the source) | "cut" (left out at an
+    # edge of the quotation) | "next_before" / "next_after" (a sentence beside the passage the release left out)
+    kind: str
     text: str
     replacement: str = ""
 
 
-def passage_segments(finding: QuoteFinding, source_text: str, margin_sentence: tuple[int, int] | None = None) -> list[Segment]:
+def passage_segments(finding: QuoteFinding, source_text: str) -> list[Segment]:
     """Segments of the source between the finding's first and last aligned words; words the release left out
-    are 'omitted', words it changed are 'changed' (with the release's words), words it added are 'added'."""
+    are 'omitted', words it changed are 'changed' (with the release's words), words it added are 'added'; the
+    words a truncated quotation cuts off at an edge are 'cut', and the left-out sentences beside it 'next_…'."""
     if finding.source_start < 0:
         return []
     segments: list[Segment] = []
-    cursor = finding.source_start
-    if margin_sentence is not None and margin_sentence[0] < cursor:
-        segments.append(Segment("outside", source_text[margin_sentence[0] : cursor]))
+    # a word the release replaced at its edge lies outside the matched passage; the passage shows it changed
+    cursor = min([finding.source_start, *(op.source_start for op in finding.edits if not op.moved and op.kind != "insert")])
     for op in finding.edits:
         if op.moved:
             if op.kind == "equal":
@@ -55,16 +57,14 @@ def passage_segments(finding: QuoteFinding, source_text: str, margin_sentence: t
         cursor = max(cursor, op.source_end)
     if not finding.edits and finding.source_end > cursor:
         segments.append(Segment("kept", source_text[cursor : finding.source_end]))
-        cursor = finding.source_end
-    if margin_sentence is not None and margin_sentence[1] > cursor:
-        segments.append(Segment("outside", source_text[cursor : margin_sentence[1]]))
-    return _merge(segments)
+    lead, trail = beside_the_passage(finding, source_text)
+    return _merge([*lead, *segments, *trail])
 
 
 def _merge(segments: list[Segment]) -> list[Segment]:
     merged: list[Segment] = []
     for seg in segments:
-        if merged and merged[-1].kind == seg.kind and seg.kind in ("kept", "outside"):
+        if merged and merged[-1].kind == seg.kind and seg.kind == "kept":
             merged[-1] = Segment(seg.kind, merged[-1].text + seg.text)
         else:
             merged.append(seg)
@@ -98,24 +98,80 @@ def release_segments(finding: QuoteFinding, source_text: str = "") -> list[Segme
         cursor = end
     if cursor < len(text):
         segments.append(Segment("kept", text[cursor:]))
-    lead, trail = _cut_at_the_edges(finding, source_text)
+    lead, trail = beside_the_passage(finding, source_text)
     return _merge([*lead, *segments, *trail])
 
 
 EDGE_REACH = 3  # characters of space or punctuation allowed between the passage and words cut beside it
 
 
-def _cut_at_the_edges(finding: QuoteFinding, source_text: str) -> tuple[list[Segment], list[Segment]]:
-    """The words a truncated quotation cuts before or after itself (in `omitted`, right beside the passage)."""
-    if finding.verdict != "truncated" or not source_text:
-        return [], []
+def beside_the_passage(finding: QuoteFinding, source_text: str) -> tuple[list[Segment], list[Segment]]:
+    """What the release left out beside the quotation, before and after it: the words a truncated quotation
+    cuts off (in `omitted`, right beside the passage) and the neighbouring sentences that qualify it."""
     lead: list[Segment] = []
     trail: list[Segment] = []
-    for words in finding.omitted:
-        after = source_text.find(words, finding.source_end, finding.source_end + len(words) + EDGE_REACH)
-        before = source_text.rfind(words, max(0, finding.source_start - len(words) - EDGE_REACH), finding.source_start)
-        if after >= 0:
-            trail.append(Segment("cut", words))
-        elif before >= 0:
-            lead.append(Segment("cut", words))
+    if finding.verdict == "truncated" and source_text:
+        for words in finding.omitted:
+            after = source_text.find(words, finding.source_end, finding.source_end + len(words) + EDGE_REACH)
+            before = source_text.rfind(words, max(0, finding.source_start - len(words) - EDGE_REACH), finding.source_start)
+            if after >= 0:
+                trail.append(Segment("cut", words))
+            elif before >= 0:
+                lead.append(Segment("cut", words))
+    for note in finding.context:
+        if note.source_start >= finding.source_end:
+            trail.append(Segment("next_after", note.text))
+        elif note.source_end <= finding.source_start:
+            lead.insert(0, Segment("next_before", note.text))
     return lead, trail
+
+
+SOURCE_TAGS = {
+    "omitted": "omitted",
+    "cut": "cut off",
+    "next_before": "left out, next to it",
+    "next_after": "left out, next to it",
+    "moved": "from elsewhere in the source",
+    "added": "added",
+}
+RELEASE_TAGS = {
+    "cut": "cut here",
+    "added": "not in the source",
+    "next_before": "left out, the source first says",
+    "next_after": "left out, the source goes on",
+}
+
+
+def marked_text(
+    segments: list[Segment],
+    pane: str,
+    *,
+    escape: Callable[[str], str] = str,
+    struck: Callable[[str], str] = str,
+    tag: Callable[[str], str] = str,
+) -> str:
+    """Segments as one line of text with each change in brackets where it happened, for the formats that have
+    no side-by-side panes: `pane` is "source" or "release"; `struck` marks words left out or replaced and `tag`
+    the bracketed labels (bold in Markdown, colour in a terminal)."""
+    tags = SOURCE_TAGS if pane == "source" else RELEASE_TAGS
+    out = ""
+    for seg in segments:
+        words = " ".join(seg.text.split())
+        if seg.kind == "kept":
+            spaced_before = seg.text[:1].isspace() or (bool(out) and not out[-1].isspace() and words[:1].isalnum())
+            out += (" " if spaced_before else "") + escape(words) + (" " if seg.text[-1:].isspace() else "")
+            continue
+        if seg.kind == "changed":
+            other = escape(" ".join(seg.replacement.split()))
+            if pane == "source":
+                mark = f"{struck(escape(words))} {tag('[release: ')}{other}{tag(']')}"
+            else:
+                mark = f"{escape(words)} {tag('[the source: ')}{struck(other)}{tag(']')}"
+        elif seg.kind in ("added", "moved"):
+            mark = f"{tag('[' + tags.get(seg.kind, seg.kind) + ': ')}{escape(words)}{tag(']')}"
+        else:
+            mark = f"{tag('[' + tags.get(seg.kind, seg.kind) + ': ')}{struck(escape(words))}{tag(']')}"
+        if out and not out[-1].isspace():
+            out += " "
+        out += mark
+    return " ".join(out.split())

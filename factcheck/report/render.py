@@ -19,5 +19,5 @@ def render(report: Report, fmt: str, *, source_text: SourceTexts = "", color: bo
     if fmt == "html":
         return render_html(report, source_text)
     if fmt == "text":
-        return render_text(report, color=color)
+        return render_text(report, source_text, color=color)
     raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")

@@ -8,13 +8,38 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from factcheck.report.wording import VERDICT_LABELS, headline
-from factcheck.types import Report
+from factcheck.report.passage import Segment, SourceTexts, marked_text, release_segments, text_of_source
+from factcheck.report.wording import headline, verdict_label
+from factcheck.types import QuoteFinding, Report
 
 STYLES = {"none": "green", "low": "yellow", "medium": "dark_orange", "high": "bold red"}
 
 
-def render_text(report: Report, width: int = 110, color: bool = False) -> str:
+QUOTE_LIMIT = 220  # characters of an unmarked quotation shown in the table
+MARKS = {
+    "escape": escape,
+    "struck": lambda text: f"[strike red]{text}[/strike red]",
+    "tag": lambda text: f"[bold yellow]{escape(text)}[/bold yellow]",
+}
+
+
+def marked_segments(finding: QuoteFinding, source_text: str) -> list[Segment]:
+    """The quotation's segments when the table marks its changes in place, else none."""
+    if finding.severity != "none" or finding.verdict == "minor_edit":
+        return release_segments(finding, source_text)
+    return []
+
+
+def quotation_cell(finding: QuoteFinding, segments: list[Segment]) -> str:
+    """The quotation as rich markup, its changes marked in brackets where they happened (and struck through
+    in colour); a long quotation with nothing marked is cut short."""
+    if segments:
+        return marked_text(segments, "release", **MARKS)
+    text = finding.text if len(finding.text) < QUOTE_LIMIT else finding.text[: QUOTE_LIMIT - 1] + "\u2026"
+    return escape(text)
+
+
+def render_text(report: Report, source_text: SourceTexts = "", width: int = 110, color: bool = False) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, no_color=not color, highlight=False)
     console.print(f"[bold]factcheck[/bold] {escape(report.release)} against {escape(report.source)}")
@@ -28,14 +53,15 @@ def render_text(report: Report, width: int = 110, color: bool = False) -> str:
     table.add_column("why", ratio=3)
     for number, q in enumerate(report.quotes, 1):
         style = STYLES[q.severity]
-        label = VERDICT_LABELS.get(q.verdict, q.verdict)
+        label = verdict_label(q)
         if q.severity != "none":
             label += f"\n({q.severity})"
+        segments = marked_segments(q, text_of_source(source_text, q.source_name))
         why = q.explanation
-        if q.omitted and q.verdict in ("elided", "truncated", "context_omitted"):
+        if q.omitted and q.verdict in ("elided", "truncated", "context_omitted") and not segments:
             why += "\nLeft out: " + " / ".join("\u2018" + " ".join(o.split()) + "\u2019" for o in q.omitted[:2])
-        quote = q.text if len(q.text) < 220 else q.text[:219] + "\u2026"
-        table.add_row(str(number), f"[{style}]{escape(label)}[/{style}]", escape(quote), escape(why))
+        quote = quotation_cell(q, segments)
+        table.add_row(str(number), f"[{style}]{escape(label)}[/{style}]", quote, escape(why))
     console.print(table)
     if report.claims:
         console.print("[bold]Claims the release makes about the source, in its own words[/bold]")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from factcheck.types import FLAG_VERDICTS, Report
+from factcheck.types import FLAG_VERDICTS, QuoteFinding, Report
 
 VERDICT_LABELS = {
     "verbatim": "Verbatim",
@@ -14,6 +14,13 @@ VERDICT_LABELS = {
     "not_in_source": "Not in source",
     "other_speaker": "Other speaker (not checked)",
 }
+
+
+def verdict_label(finding: QuoteFinding) -> str:
+    """The verdict in plain words: an elision the release marked with an ellipsis is not called silent."""
+    if finding.verdict == "elided" and not any(op.kind == "delete" and not op.marked for op in finding.edits):
+        return "Qualifier cut at an ellipsis"
+    return VERDICT_LABELS.get(finding.verdict, finding.verdict)
 
 
 def headline(report: Report) -> str:
