@@ -170,6 +170,15 @@ def test_the_subject_of_a_frame_and_a_topic_lead_are_not_claims(fake_embedder):
     assert not any("singled" in text or "planning team" in text or "invoices" in text for text in claims), claims
 
 
+def test_what_a_quotation_describes_is_part_of_its_frame_not_a_claim(fake_embedder):
+    release = (
+        "Inspectors described the council's response to referrals as “timely” and praised the work of its staff."
+    )
+    claims = claims_of(release, fake_embedder)
+    assert not any("described" in text or "referrals" in text for text in claims), claims
+    assert any("praised the work of its staff" in text for text in claims)
+
+
 def test_a_clause_before_a_framed_quotation_is_still_a_claim(fake_embedder):
     release = (
         "The council reduced its carbon emissions by 12 per cent between 2022 and 2024, and auditors said "

@@ -286,7 +286,11 @@ def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
-FRAME_TAIL = r"(?:,?\s*(?:and|as well as|while|but)?\s*(?:[\w’'-]+\s+){0,4}?(?:%s)(?:\s+(?:that|by\s+[\w’' -]+?|to))?\s*[:,]?\s*)$"
+FRAME_TAIL = (
+    r"(?:,?\s*(?:and|as well as|while|but)?\s*(?:[\w’'-]+\s+){0,4}?(?:%s)"
+    # 'described the response to referrals as': what the quotation describes, then 'as'
+    r"(?:\s+(?:that|by\s+[\w’' -]+?|to|(?:[\w’'()-]+\s+){1,8}?as))?\s*[:,]?\s*)$"
+)
 
 
 def _strip_frame(body: str, verbs: re.Pattern[str]) -> str:
