@@ -192,6 +192,10 @@ def evaluate(
             f"unsupported+contradicted precision {totals.claim_precision:.3f} recall {totals.claim_recall:.3f}  "
             f"({totals.claim_tp + totals.claim_fn} labelled)"
         )
+        typer.echo(
+            f"CLAIM FLAGS on sentences no label lists: {totals.claim_unlabelled_flags}  "
+            f"(precision counting them as false alarms {totals.claim_precision_with_unlabelled:.3f})"
+        )
     if totals.unreported_labelled:
         typer.echo(f"UNREPORTED findings listed {totals.unreported_found}/{totals.unreported_labelled}")
 

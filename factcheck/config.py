@@ -80,6 +80,9 @@ class Lexicon(_Strict):
     speech_verbs: list[str] = []
     source_aliases: list[str] = []
     grades: list[str] = []
+    publication_words: list[str] = []
+    reaction_words: list[str] = []
+    first_person: list[str] = []
 
 
 class ClaimSettings(_Strict):

@@ -58,6 +58,7 @@ class Counts:
     claim_tp: int = 0
     claim_fp: int = 0
     claim_fn: int = 0
+    claim_unlabelled_flags: int = 0
 
 
 CLAIM_FLAGS = frozenset({"unsupported", "contradicted"})
@@ -140,12 +141,16 @@ def score_report(name: str, labels: Labels, report: Report) -> CaseScore:
         elif flagged and not either:
             score.fp += 1
     score.extra = len(report.quotes) - len(used)
+    labelled_claims: set[int] = set()
     for label in labels.get("claims", []):
         score.claims_labelled += 1
         target = _norm(label["text"])
-        scored = [(fuzz.partial_ratio(target, _norm(c.text)), c) for c in report.claims]
-        ratio, claim = max(scored, key=lambda pair: pair[0], default=(0.0, None))
-        claim_got: str = claim.verdict if claim is not None and ratio >= PAIR_RATIO else "missing"
+        scored = [(fuzz.partial_ratio(target, _norm(c.text)), i) for i, c in enumerate(report.claims)]
+        ratio, index = max(scored, key=lambda pair: pair[0], default=(0.0, -1))
+        claim = report.claims[index] if index >= 0 and ratio >= PAIR_RATIO else None
+        if claim is not None:
+            labelled_claims.add(index)
+        claim_got: str = claim.verdict if claim is not None else "missing"
         score.claim_resolved[(label["verdict"], claim_got)] += 1
         want_flag, got_flag = label["verdict"] in CLAIM_FLAGS, claim_got in CLAIM_FLAGS
         score.claim_tp += want_flag and got_flag
@@ -157,6 +162,11 @@ def score_report(name: str, labels: Labels, report: Report) -> CaseScore:
             score.claims_correct += 1
         else:
             score.misses.append((f"claim {label['verdict']}", claim_got, label["text"][:70]))
+    if "claims" in labels:
+        # a flag on a sentence the labels do not list as a claim is a false alarm a reader would meet
+        score.claim_unlabelled_flags = sum(
+            1 for i, c in enumerate(report.claims) if c.verdict in CLAIM_FLAGS and i not in labelled_claims
+        )
     unreported = [_norm(f.text) for f in report.unreported]
     for text in labels.get("unreported_source_findings", []):
         score.unreported_labelled += 1
@@ -221,6 +231,11 @@ class Totals(Counts):
     @property
     def claim_precision(self) -> float:
         return self.claim_tp / max(1, self.claim_tp + self.claim_fp)
+
+    @property
+    def claim_precision_with_unlabelled(self) -> float:
+        """Claim flag precision counting a flag on a sentence no label lists as a claim as a false alarm."""
+        return self.claim_tp / max(1, self.claim_tp + self.claim_fp + self.claim_unlabelled_flags)
 
     @property
     def claim_recall(self) -> float:

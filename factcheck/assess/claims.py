@@ -15,13 +15,14 @@ import numpy as np
 
 from factcheck.assess.qualify import Qualifier, Topics, content_stems
 from factcheck.assess.strength import strength
-from factcheck.config import Settings
+from factcheck.config import Lexicon, Settings
 from factcheck.embed import Embedder
 from factcheck.quotes import TOPIC_LEAD, alias_pattern, speech_verb_pattern
 from factcheck.text import LoadedDocument, normalise
 from factcheck.types import ClaimFinding, ClaimVerdict, Quote, Severity, Span
 
 MIN_CLAIM_WORDS = 6
+MIN_FINDING_WORDS = 3  # lower-case content words a clause naming the source needs to report a finding of its own
 NEGATION_MARGIN = 0.2  # a negation on one side only reverses a claim whose evidence holds this much more than 'partly' needs
 # How much a claim's verdict counts, beside the quotations' severities, for the gate (--fail-on) and the summary.
 # Set by how often each verdict is right on the real labelled pairs: most real claims are partly supported and
@@ -252,9 +253,11 @@ def claim_spans(release: LoadedDocument, quotes: list[Quote], settings: Settings
             continue  # inside a quotation
         cursor = sentence.start
         pieces: list[tuple[int, int, bool]] = []  # (start, end, followed by a quotation)
-        for a, b in sorted(quote_spans):
-            if b <= sentence.start or a >= sentence.end:
-                continue
+        inside = [(a, b) for a, b in sorted(quote_spans) if b > sentence.start and a < sentence.end]
+        for i, (a, b) in enumerate(inside):
+            following = text[b : inside[i + 1][0] if i + 1 < len(inside) else sentence.end]
+            if _carried_across(text[cursor:a], following, verbs):
+                continue  # 'The rate of decline was “significant” for 22 of 26 categories': one claim, quote and all
             speaker = speakers.get(a, "")
             if not (speaker and speaker in text[cursor:a]):
                 pieces.append((cursor, max(cursor, a), True))
@@ -274,6 +277,38 @@ def claim_spans(release: LoadedDocument, quotes: list[Quote], settings: Settings
                 offset = text.index(body, clause_start)
                 spans.append((offset, offset + len(body)))
     return spans
+
+
+def about_the_findings(claim: str, lexicon: Lexicon) -> bool:
+    """Whether a clause that names the source reports something it found, rather than how it was published
+    ('published in the journal BMJ Open'), how others took it ('British researchers criticised the design of the
+    study'), the writer's own view ('I would characterise …'), or only who said it ('according to a new report').
+    A publication aside ('The study, published in BMJ Open, records …') is set apart before the rest is read."""
+    kept = [part for part in re.split(r"[,;:()\u2013\u2014]", claim) if not _has_any(part, lexicon.publication_words)]
+    rest = " ".join(kept)
+    words = re.findall(r"[\w'-]+", rest.replace("\u2019", "'"))
+    lowered = [w.lower() for w in words]
+    if _has_any(rest, lexicon.reaction_words) or any(w in lexicon.first_person for w in lowered):
+        return False
+    named = {w for alias in lexicon.source_aliases for w in alias.split()}
+    ignored = {*lexicon.function_words, *named, *(w for v in lexicon.speech_verbs for w in v.split()), "according"}
+    content = [w for w, original in zip(lowered, words) if w not in ignored and not original[:1].isupper()]
+    return len(content) >= MIN_FINDING_WORDS
+
+
+def _has_any(text: str, phrases: list[str]) -> bool:
+    lowered = text.lower()
+    return any(re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", lowered) for p in phrases)
+
+
+def _carried_across(before: str, after: str, verbs: re.Pattern[str]) -> bool:
+    """Whether one clause runs through a quotation: the release's words go on into it ('the scheme had “…”') or
+    out of it ('“…” for 22 of 26 categories'), rather than framing it ('Inspectors found that “…”', '“…”, the
+    report said', '“…” said Ofsted')."""
+    into = before.rstrip()[-1:].isalnum() and _strip_frame(before, verbs) == before
+    head = after.lstrip()
+    out_of = head[:1].isalnum() and not verbs.search(" ".join(head.split()[:4]))
+    return bool(into or out_of)
 
 
 def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -325,14 +360,15 @@ def check_claims(
 ) -> list[ClaimFinding]:
     """The release's claims about the source, each judged against it (by meaning too when `embedder` is given)."""
     aliases = alias_pattern([*settings.lexicon.source_aliases, *source_names])
+    lexicon = settings.lexicon
     findings = []
     for start, end in claim_spans(release, quotes, settings, source_names):
         claim = release.text[start:end]
         sentence = release.text[release.sentences[release.sentence_at(start)].start : end]
         names_source = bool(aliases.search(sentence))
         coverage, _ = checker.best_evidence(claim)
-        if not names_source and coverage < settings.claims.min_coverage_candidate:
-            continue  # the release's own news, not a report of the source
+        if coverage < settings.claims.min_coverage_candidate and not (names_source and about_the_findings(claim, lexicon)):
+            continue  # the release's own news, or news about the document, not a report of what it found
         whole = release.text[release.sentences[release.sentence_at(start)].start : release.sentences[release.sentence_at(max(start, end - 1))].end]
         finding = checker.judge(claim, start, end, embedder, whole)
         if finding is not None:

@@ -46,6 +46,23 @@ def _same_subject(claim: str, written: str, sentence: str, said: str) -> bool:
     return bool(_near(claim, written) & _near(sentence, said))
 
 
+CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\b(?:while|whereas|although|but)\b", re.IGNORECASE)
+NEGATED_CLAUSE_SHARE = 0.5  # of a negated source clause's content words the claim must hold for it to be the same statement
+
+
+def _mostly_in(clause: str, claim: str) -> bool:
+    """Whether the claim holds most of the clause's content words: a negation in that clause is about what the
+    claim says ('the council did not publish its accounts'), not about something else in the sentence ('there
+    are no details of specific events in the report, I accept its findings')."""
+    words = {w for w in _words(clause) if len(w) > 3}
+    if not words:
+        return True
+    claimed = {w for w in _words(claim) if len(w) > 3}
+    stems = {w[:5] for w in claimed}
+    shared = sum(1 for w in words if w in claimed or w[:5] in stems)
+    return shared / len(words) >= NEGATED_CLAUSE_SHARE
+
+
 def _closest_sentence(claim: str, evidence: str) -> str:
     """The evidence sentence sharing most words with the claim: where its polarity is read."""
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", evidence) if s.strip()] or [evidence]
@@ -65,13 +82,16 @@ def strength(
         return found
     sentence = _closest_sentence(claim, evidence)
     negated_claim = bool(qualifier.cues(polarity_of or claim, ("negation",)))
-    negated_source = bool(qualifier.cues(sentence, ("negation",)))
+    negated_source = any(
+        qualifier.cues(clause, ("negation",)) and _mostly_in(clause, claim) for clause in CLAUSE_BREAK.split(sentence)
+    )
     if close and negated_claim != negated_source:
         found.contradiction = "one of them is negated and the other is not"
     for first, second in lexicon.antonyms:
         for said, written in ((first, second), (second, first)):
             if (
                 _phrase_in(written, claim) and _phrase_in(said, sentence) and not _phrase_in(written, evidence)
+                and not _phrase_in(said, claim)  # 'inadequate … to be good' holds both words: no reversal to read
                 and _same_subject(claim, written, sentence, said)
             ):
                 found.contradiction = found.contradiction or f"the source says {said!r} where the release says {written!r}"
