@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from factcheck.report.jinja import templates
 from factcheck.report.passage import Segment, SourceTexts, passage_segments, release_segments, text_of_source
-from factcheck.report.wording import headline, verdict_label
+from factcheck.report.wording import CLAIM_LABELS, headline, verdict_label
 from factcheck.types import FLAG_VERDICTS, SEVERITY_ORDER, QuoteFinding, Report
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
@@ -191,6 +191,7 @@ def render_html(report: Report, source_text: SourceTexts = "") -> str:
             problems=problems,
             others=others,
             claims=list(report.claims),
+            claim_labels=CLAIM_LABELS,
             claim_flags=[
                 (verdict, n) for verdict in ("contradicted", "unsupported")
                 if (n := sum(1 for c in report.claims if c.verdict == verdict))

@@ -11,7 +11,7 @@ from factcheck.report.passage import (
     release_segments,
     text_of_source,
 )
-from factcheck.report.wording import VERDICT_LABELS, headline, verdict_label
+from factcheck.report.wording import CLAIM_LABELS, VERDICT_LABELS, headline, verdict_label
 from factcheck.types import Report
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -70,7 +70,7 @@ def render_markdown(report: Report, source_text: SourceTexts = "") -> str:
         lines.append("## Claims the release makes about the source")
         lines.append("")
         for c in report.claims:
-            lines.append(f"- **{c.verdict}**: “{md_escape(c.text)}” — {md_escape(c.reason)}")
+            lines.append(f"- **{CLAIM_LABELS[c.verdict]}**: “{md_escape(c.text)}” — {md_escape(c.reason)}")
             for evidence in c.evidence_text[:1]:
                 lines.append(f"  - Source: {md_escape(evidence)}")
         lines.append("")

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from factcheck.report.passage import Segment, SourceTexts, marked_text, release_segments, text_of_source
-from factcheck.report.wording import headline, verdict_label
+from factcheck.report.wording import CLAIM_LABELS, headline, verdict_label
 from factcheck.types import QuoteFinding, Report
 
 STYLES = {"none": "green", "low": "yellow", "medium": "dark_orange", "high": "bold red"}
@@ -66,7 +66,7 @@ def render_text(report: Report, source_text: SourceTexts = "", width: int = 110,
     if report.claims:
         console.print("[bold]Claims the release makes about the source, in its own words[/bold]")
         for c in report.claims:
-            console.print(f"- [bold]{c.verdict}[/bold]: \u2018{escape(c.text)}\u2019 {escape(c.reason)}")
+            console.print(f"- [bold]{CLAIM_LABELS[c.verdict]}[/bold]: \u2018{escape(c.text)}\u2019 {escape(c.reason)}")
     if report.balance is not None:
         b = report.balance
         console.print(

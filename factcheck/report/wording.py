@@ -16,6 +16,16 @@ VERDICT_LABELS = {
 }
 
 
+# A claim the source does not carry is a lead to check, not an error found: most real ones are the release's
+# own reporting from beyond the passage given (samples/real: the judge's 'unsupported' is rarely a distortion).
+CLAIM_LABELS = {
+    "supported": "Supported",
+    "partly": "Partly supported",
+    "unsupported": "Not found in the source",
+    "contradicted": "Contradicted",
+}
+
+
 def verdict_label(finding: QuoteFinding) -> str:
     """The verdict in plain words: an elision the release marked with an ellipsis is not called silent."""
     if finding.verdict == "elided" and not any(op.kind == "delete" and not op.marked for op in finding.edits):
