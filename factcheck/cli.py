@@ -189,15 +189,21 @@ def evaluate(
         typer.echo(per_verdict_table(totals.per_claim_verdict()).replace("verdict  ", "claim    ", 1))
         typer.echo(
             f"CLAIMS found {totals.claims_found}/{totals.claims_labelled}  verdicts {totals.claims_correct}/{totals.claims_labelled}  "
-            f"unsupported+contradicted precision {totals.claim_precision:.3f} recall {totals.claim_recall:.3f}  "
-            f"({totals.claim_tp + totals.claim_fn} labelled)"
+            f"unsupported+contradicted precision {_ratio(totals.claim_precision, totals.claim_tp + totals.claim_fp)} "
+            f"recall {_ratio(totals.claim_recall, totals.claim_tp + totals.claim_fn)}  ({totals.claim_tp + totals.claim_fn} labelled)"
         )
+        flags = totals.claim_tp + totals.claim_fp + totals.claim_unlabelled_flags
         typer.echo(
             f"CLAIM FLAGS on sentences no label lists: {totals.claim_unlabelled_flags}  "
-            f"(precision counting them as false alarms {totals.claim_precision_with_unlabelled:.3f})"
+            f"(precision counting them as false alarms {_ratio(totals.claim_precision_with_unlabelled, flags)})"
         )
     if totals.unreported_labelled:
         typer.echo(f"UNREPORTED findings listed {totals.unreported_found}/{totals.unreported_labelled}")
+
+
+def _ratio(value: float, denominator: int) -> str:
+    """A precision or recall, or n/a when nothing was there to count."""
+    return f"{value:.3f}" if denominator else "n/a"
 
 
 @app.command()
