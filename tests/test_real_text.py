@@ -167,6 +167,25 @@ def test_a_contraction_is_a_minor_edit(fake_embedder):
     assert list(verdicts(release, source, fake_embedder).values()) == ["minor_edit"]
 
 
+ALCOHOL = (  # samples/real/dev/sci2-alcohol-exercise-guardian (the BJSM abstract)
+    "Objective To examine whether physical activity (PA) moderates the association between alcohol intake and "
+    "all-cause mortality, cancer mortality and cardiovascular diseases (CVDs) mortality.\n\n"
+    "Conclusions Meeting the current PA public health recommendations offsets some of the cancer and all-cause "
+    "mortality risk associated with alcohol drinking.\n"
+)
+
+
+def test_an_abbreviation_the_source_defines_spelt_out_is_a_minor_edit(fake_embedder):
+    release = (
+        "The authors concluded: \"Meeting the current physical activity public health recommendations offsets some "
+        "of the cancer and all-cause mortality risk associated with alcohol drinking.\""
+    )
+    assert list(verdicts(release, ALCOHOL, fake_embedder).values()) == ["minor_edit"]
+    # a word that is not the abbreviation's long form is still a change
+    changed = release.replace("physical activity", "heavy exercise")
+    assert list(verdicts(changed, ALCOHOL, fake_embedder).values()) == ["altered"]
+
+
 # --- the extractor finds grades in scare quotes inside quotations ------------------------------------------------
 
 

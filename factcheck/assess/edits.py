@@ -4,6 +4,7 @@ and passages stitched together."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from itertools import pairwise
 
 from rapidfuzz import fuzz
@@ -12,6 +13,7 @@ from factcheck.assess.problems import Problem, cue_list, in_quotes
 from factcheck.assess.qualify import STRONG, CueCategory, Qualifier, describe
 from factcheck.config import Settings
 from factcheck.text import LoadedDocument
+from factcheck.text.abbreviations import same_with_abbreviations
 from factcheck.text.wordforms import same_words_in_other_forms
 from factcheck.text.wordforms import words as word_list
 from factcheck.types import Alignment, EditOp, Severity
@@ -21,15 +23,27 @@ ELLIPSIS_JOIN = re.compile(r"\u2026|\.\s?\.\s?\.")
 
 
 def edit_problems(
-    alignment: Alignment, release_text: str, source: LoadedDocument, settings: Settings, qualifier: Qualifier
+    alignment: Alignment,
+    release_text: str,
+    source: LoadedDocument,
+    settings: Settings,
+    qualifier: Qualifier,
+    abbreviations: Mapping[str, str] | None = None,
 ) -> list[Problem]:
-    """One problem (or minor edit) for each edit operation, one for stitched passages, one for changed capitals."""
+    """One problem (or minor edit) for each edit operation, one for stitched passages, one for changed capitals;
+    `abbreviations` are those the source defines ({'pa': 'physical activity'})."""
     problems: list[Problem] = []
     moved = [op for op in alignment.ops if op.moved and op.kind == "equal"]
     if moved:
         problems.append(stitched(moved, alignment, release_text))
+    spelt = abbreviation_changes(alignment.ops, abbreviations or {})
+    for ops in spelt:
+        said = " ".join(op.source_text for op in ops if op.source_text)
+        written = " ".join(op.quote_text for op in ops if op.quote_text)
+        problems.append(Problem("minor_edit", "none", f"{in_quotes(written, 40)} for the source's {in_quotes(said, 40)}"))
+    handled = {id(op) for ops in spelt for op in ops}
     for op in alignment.ops:
-        if op.kind == "equal" or (op.moved and op.kind == "insert"):
+        if op.kind == "equal" or (op.moved and op.kind == "insert") or id(op) in handled:
             continue
         if op.kind == "delete":
             problems.append(deletion(op, qualifier))
@@ -40,6 +54,25 @@ def edit_problems(
     if alignment.case_changes:
         problems.append(Problem("minor_edit", "none", "a change of capital letters"))
     return problems
+
+
+def abbreviation_changes(ops: list[EditOp], abbreviations: Mapping[str, str]) -> list[list[EditOp]]:
+    """Runs of adjacent changes that only spell out or shorten an abbreviation the source defines ('PA' replaced
+    by 'physical' and 'activity' added)."""
+    if not abbreviations:
+        return []
+    runs: list[list[EditOp]] = []
+    run: list[EditOp] = []
+    for op in [*ops, None]:
+        if op is not None and op.kind != "equal" and not op.moved and (not run or op.quote_start - run[-1].quote_end <= 1):
+            run.append(op)
+            continue
+        said = " ".join(o.source_text for o in run if o.source_text)
+        written = " ".join(o.quote_text for o in run if o.quote_text)
+        if run and same_with_abbreviations(said, written, abbreviations):
+            runs.append(run)
+        run = [op] if op is not None and op.kind != "equal" and not op.moved else []
+    return runs
 
 
 def stitched(moved: list[EditOp], alignment: Alignment, release_text: str) -> Problem:

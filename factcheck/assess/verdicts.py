@@ -10,6 +10,7 @@ from factcheck.assess.qualify import Qualifier, Topics
 from factcheck.assess.truncation import truncation_problems
 from factcheck.config import Settings
 from factcheck.text import LoadedDocument
+from factcheck.text.abbreviations import defined_abbreviations
 from factcheck.types import SEVERITY_ORDER, Alignment, ContextNote, Quote, QuoteFinding, Severity, Verdict
 
 VERDICT_PRIORITY = ["altered", "elided", "truncated", "context_omitted", "not_in_source", "minor_edit", "verbatim"]
@@ -25,6 +26,7 @@ class Assessor:
         self.topics = Topics([source.text[s.start : s.end] for s in source.sentences])
         self.grades = frozenset(g.lower() for g in settings.lexicon.grades)
         self.vocabulary = SourceVocabulary(source)
+        self.abbreviations = defined_abbreviations(source.text)
 
     def assess(self, quote: Quote, alignment: Alignment | None, release: LoadedDocument) -> QuoteFinding:
         base = quote_fields(quote)
@@ -38,7 +40,7 @@ class Assessor:
         ):
             return someone_elses(alignment, base, "the source has only some of them")
         grade = quote.text.strip(" .,;:").lower() in self.grades  # a grade quoted alone names the grade: a label
-        problems = edit_problems(alignment, release.text, self.source, self.settings, self.q)
+        problems = edit_problems(alignment, release.text, self.source, self.settings, self.q, self.abbreviations)
         if not grade:
             problems += truncation_problems(
                 alignment, quote, release, self.source, self.settings, self.q, self.topics, self.grades
