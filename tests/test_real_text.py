@@ -51,6 +51,16 @@ def test_an_explanation_cut_from_a_critical_term_does_not_truncate_it(fake_embed
     assert verdicts(release, source, fake_embedder)["concerning"] == "verbatim"
 
 
+def test_a_cut_grade_the_release_states_on_the_other_side_of_the_quotation_is_carried(fake_embedder):
+    source = (  # samples/real/dev/insp3-trafford-2019-council: a row of the judgements table
+        "The experiences and progress of children who need help and protection Requires improvement to be good\n"
+    )
+    release = "Furthermore, the services ‘require improvement to be good’ around ‘children who need help and protection’."
+    assert verdicts(release, source, fake_embedder)["children who need help and protection"] == "verbatim"
+    unstated = "Furthermore, inspectors looked at services for ‘children who need help and protection’."
+    assert verdicts(unstated, source, fake_embedder)["children who need help and protection"] == "truncated"
+
+
 # --- attribution weighs whether the words are the source's ---------------------------------------------------
 
 ONS = (  # samples/real/dev/stats-gdp-q3-2016-brexit

@@ -9,7 +9,7 @@ import re
 from factcheck.assess.problems import Problem, in_quotes, is_critical, reported_by, sentence_bounds
 from factcheck.assess.qualify import Cue, CueCategory, Qualifier, Topics, describe
 from factcheck.config import Settings
-from factcheck.text import LoadedDocument
+from factcheck.text import LoadedDocument, stem
 from factcheck.types import Alignment, Quote
 
 CONCESSIVE_OPENING = re.compile(
@@ -60,9 +60,14 @@ def not_carried(cues: list[Cue], release_words: str, qualifier: Qualifier) -> li
     keeps the source's hedge ('may') in a word of its own."""
     if not cues or not release_words:
         return cues
-    said = " " + " ".join(re.findall(r"[\w'\u2019-]+", release_words.lower())) + " "
+    said = " " + " ".join(stem(w) for w in re.findall(r"[\w'\u2019-]+", release_words.lower())) + " "
     kept = {c.category for c in qualifier.cues(release_words, CARRIED_CATEGORIES)}
-    return [c for c in cues if f" {c.phrase.lower()} " not in said and c.category not in kept]
+    return [c for c in cues if f" {_stems(c.phrase)} " not in said and c.category not in kept]
+
+
+def _stems(phrase: str) -> str:
+    """A phrase as the stems of its words: 'requires improvement' is carried by 'require improvement'."""
+    return " ".join(stem(w) for w in re.findall(r"[\w'\u2019-]+", phrase.lower()))
 
 
 def truncation_problems(
@@ -84,7 +89,10 @@ def truncation_problems(
     reach_end = max([alignment.source_end, *(op.source_end for op in placed)])
     problems = []
     after = text[reach_end : source.sentences[last].end].strip()
-    after_cues = not_carried(cut_qualifiers(after, quoted, qualifier, grades), release_after(release.text, quote), qualifier)
+    # the release may carry a cut qualifier in its own words on either side: 'the services “require improvement
+    # to be good” around “children who need help and protection”'
+    beside = f"{release_before(release.text, quote)} {release_after(release.text, quote)}"
+    after_cues = not_carried(cut_qualifiers(after, quoted, qualifier, grades), beside, qualifier)
     if after_cues:
         problems.append(
             Problem(
@@ -105,7 +113,7 @@ def truncation_problems(
             )
         )
         return problems
-    before_cues = not_carried(lead_qualifiers(before, qualifier), release_before(release.text, quote), qualifier)
+    before_cues = not_carried(lead_qualifiers(before, qualifier), beside, qualifier)
     if before_cues:
         problems.append(
             Problem(
