@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from factcheck import check
+from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.usefixtures("fake_embedder")
 
@@ -153,6 +154,17 @@ SUFFOLK = (  # samples/real/dev/insp-suffolk-2019
     "political and financial support have created conditions that are conductive to continuous improvement and the "
     "development of sustainable, high-quality services.\n"
 )
+
+
+def test_a_not_that_denies_nothing_quoted_is_not_context(fake_embedder):
+    # the whole Hansard statement: its next sentence asks people 'not to meet loved ones', which denies nothing
+    source = (SAMPLES / "real" / "dev" / "court-parl-sue-gray-statement-argus" / "source.txt").read_text(encoding="utf-8")
+    quoted = (
+        "It’s no use saying this or that was within the rules and it’s no use saying people were working hard. This "
+        "pandemic was hard for everyone."
+    )
+    release = f"The Prime Minister said: \"{quoted}\""
+    assert verdicts(release, source, fake_embedder)[quoted] == "minor_edit"
 
 
 def test_a_misspelt_word_is_a_minor_edit(fake_embedder):

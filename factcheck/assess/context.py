@@ -18,6 +18,9 @@ LINKING_CONTRAST = re.compile(
     re.IGNORECASE,
 )
 
+# 'We asked people not to meet loved ones', 'not only … but': a 'not' that denies nothing the quotation says
+NOT_A_DENIAL = re.compile(r"\bnot\s+(?=to\b|only\b)", re.IGNORECASE)
+
 
 def omitted_context(
     quote: Quote,
@@ -55,7 +58,10 @@ def omitted_context(
         text = source.text[sentence.start : sentence.end]
         opens_with_contrast = after and distance == 1 and bool(LINKING_CONTRAST.match(text.lstrip(" \"'\u201c\u2018")))
         # a contrast inside the neighbour ('In all scenarios except …') relates its own parts, not the quotation
-        cues = [c for c in qualifier.cues(text, CONTEXT_CATEGORIES) if c.category != "contrast" or opens_with_contrast]
+        cues = [
+            c for c in qualifier.cues(NOT_A_DENIAL.sub("", text), CONTEXT_CATEGORIES)
+            if c.category != "contrast" or opens_with_contrast
+        ]
         if critical_quote:
             counted = cues if opens_with_contrast else [c for c in cues if c.category in ("contrast", "negation")] if after else []
         elif after:
