@@ -296,6 +296,9 @@ def test_hostile_release_text_does_not_break_the_document(source: LoadedDocument
     assert len(back.comments) == 1 + sum(q.severity != "none" for q in report.quotes) + sum(
         c.verdict != "supported" for c in report.claims
     )
+    [(words, note)] = [(w, n) for w, n in comments(out) if "benefit" in w]
+    assert words == "most children <b>benefit</b> from stable & well-matched placements which meet their needs."
+    assert note.startswith("Altered (medium severity)")
 
 
 def test_a_file_that_is_not_a_word_document_is_a_clear_error(word_report: Report) -> None:
