@@ -135,13 +135,13 @@ def comments(data: bytes) -> list[tuple[str, str]]:
 
 def expected_comments(report: Report, text: str) -> list[tuple[str, str]]:
     """(words, first line) of the comments a report asks for: the headline on the first paragraph, then each
-    flagged quotation and contradicted, unsupported or partly supported claim, in release order."""
+    flagged quotation and contradicted or unsupported claim, in release order."""
     flagged: list[tuple[int, int, str, str]] = [
         (q.start, 0, q.text, f"{verdict_label(q)} ({q.severity} severity)")
         for q in report.quotes
         if q.speaker == "source" and q.severity != "none"
     ]
-    flagged += [(c.start, 1, c.text, c.verdict) for c in report.claims if c.verdict != "supported"]
+    flagged += [(c.start, 1, c.text, c.verdict) for c in report.claims if c.verdict in ("contradicted", "unsupported")]
     first = text[: text.index("\n")] if "\n" in text else text
     return [(first, headline(report)), *((words, line) for _, _, words, line in sorted(flagged))]
 
@@ -170,9 +170,8 @@ def check_comments(data: bytes, report: Report, text: str) -> list[tuple[str, st
     want = expected_comments(report, text)
     assert [words for words, _ in got] == [words for words, _ in want]
     for (_, note), (_, first_line) in zip(got, want):
-        if first_line.startswith(("contradicted", "unsupported", "partly")):
-            assert note.startswith("Claim ") and {"contradicted": "contradicted", "unsupported": "not supported",
-                                                   "partly": "partly supported"}[first_line] in note.split("\n")[0]
+        if first_line.startswith(("contradicted", "unsupported")):
+            assert note.startswith("Claim ") and {"contradicted": "contradicted", "unsupported": "not found"}[first_line] in note.split("\n")[0]
         else:
             assert note.split("\n")[0] == first_line
     return got
@@ -188,7 +187,7 @@ def test_a_comment_on_each_flagged_quotation_and_claim_covers_exactly_its_words(
     got = check_comments(word_output, word_report, text)
     flagged_quotes = [q for q in word_report.quotes if q.severity != "none"]
     assert len(flagged_quotes) == 5  # the reference case: two elided, three with context omitted
-    assert len(got) == 1 + len(flagged_quotes) + sum(c.verdict != "supported" for c in word_report.claims)
+    assert len(got) == 1 + len(flagged_quotes) + sum(c.verdict in ("contradicted", "unsupported") for c in word_report.claims)
     assert all(q.speaker == "source" for q in flagged_quotes)
     for document_comment in docx.Document(io.BytesIO(word_output)).comments:
         assert (document_comment.author, document_comment.initials) == ("factcheck", "FC")
@@ -250,7 +249,7 @@ def test_a_report_of_another_version_of_the_release_still_finds_the_words(
     out = render_docx(report, word_release.read_bytes())
     words = [w for w, _ in comments(out)[1:]]
     assert words == [(f.text) for f in sorted([*(q for q in report.quotes if q.severity != "none"),
-                                               *(c for c in report.claims if c.verdict != "supported")],
+                                               *(c for c in report.claims if c.verdict in ("contradicted", "unsupported"))],
                                               key=lambda f: f.start)]
 
 
@@ -294,7 +293,7 @@ def test_hostile_release_text_does_not_break_the_document(source: LoadedDocument
     assert "<script>alert('x')</script> & ]]>" in text and "<b>benefit</b>" in text and "&amp;" in text
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\ud800]", text)
     assert len(back.comments) == 1 + sum(q.severity != "none" for q in report.quotes) + sum(
-        c.verdict != "supported" for c in report.claims
+        c.verdict in ("contradicted", "unsupported") for c in report.claims
     )
     [(words, note)] = [(w, n) for w, n in comments(out) if "benefit" in w]
     assert words == "most children <b>benefit</b> from stable & well-matched placements which meet their needs."

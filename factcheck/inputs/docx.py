@@ -44,7 +44,7 @@ def _docx_blocks(container: Any, document: Any, blocks: list[tuple[str, bool]]) 
         if child.tag == W + "p":
             text = tidy(_docx_paragraph_text(child))
             if text:
-                blocks.append((text, _docx_is_list(Paragraph(child, document))))
+                blocks.append((text, is_list_paragraph(Paragraph(child, document))))
         elif child.tag == W + "tbl":
             seen: set[int] = set()
             for row in child.iterchildren(W + "tr"):
@@ -80,7 +80,7 @@ def _docx_paragraph_text(p: Any) -> str:
     return "".join(parts)
 
 
-def _docx_is_list(paragraph: Paragraph) -> bool:
+def is_list_paragraph(paragraph: Paragraph) -> bool:
     ppr = paragraph._p.pPr
     numbering: Any = ppr.numPr if ppr is not None else None  # python-docx types it as its descriptor class
     if numbering is not None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from factcheck.errors import InputError
-from factcheck.inputs.docx import SKIP_INSIDE, W, _docx_is_list
+from factcheck.inputs.docx import SKIP_INSIDE, W, is_list_paragraph
 from factcheck.report.wording import headline, verdict_label
 from factcheck.text import find_paragraphs
 from factcheck.types import ClaimFinding, QuoteFinding, Report, Span
@@ -32,11 +32,12 @@ if TYPE_CHECKING:
 AUTHOR = "factcheck"
 INITIALS = "FC"
 PASSAGE_CHARS = 600  # a comment quotes at most this much of the source
-FLAGGED_CLAIMS = ("contradicted", "unsupported", "partly")
-CLAIM_LABELS = {
+# Claims get a comment only where the judge is worth a reviewer's time on real text: a contradiction, or words
+# the source does not carry (a lead to check); 'partly supported' is what most faithful paraphrase gets.
+FLAGGED_CLAIMS = ("contradicted", "unsupported")
+CLAIM_NOTE_LABELS = {
     "contradicted": "Claim contradicted by the source",
-    "unsupported": "Claim not supported by the source",
-    "partly": "Claim only partly supported by the source",
+    "unsupported": "Claim not found in the source",
 }
 FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # a text release's document: no new timestamp
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can carry, instead of the time of saving
@@ -152,7 +153,7 @@ def _blocks(container: Any, document: Any, items: list[tuple[list[tuple[str, Ato
         if child.tag == W + "p":
             chars = _tidy(_paragraph_chars(child))
             if chars:
-                items.append((chars, _docx_is_list(Paragraph(child, document)), child))
+                items.append((chars, is_list_paragraph(Paragraph(child, document)), child))
         elif child.tag == W + "tbl":
             for row in child.iterchildren(W + "tr"):
                 for cell in row.iterchildren(W + "tc"):
@@ -396,7 +397,7 @@ def _quote_note(quote: QuoteFinding, report: Report) -> str:
 
 def _claim_note(claim: ClaimFinding) -> str:
     severity = f"{claim.severity} severity" if claim.severity != "none" else "no severity"
-    lines = [f"{CLAIM_LABELS.get(claim.verdict, claim.verdict)} ({severity})", claim.reason]
+    lines = [f"{CLAIM_NOTE_LABELS.get(claim.verdict, claim.verdict)} ({severity})", claim.reason]
     if claim.evidence_text:
         lines.append(f"The source says: {_cut(claim.evidence_text[0])}")
     return _note(lines)
