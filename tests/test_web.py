@@ -133,7 +133,7 @@ class FormFields(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "textarea" and self._textarea is not None:
-            text = self._text[1:] if self._text.startswith("\n") else self._text  # as the HTML parser drops it
+            text = self._text.removeprefix("\n")  # as the HTML parser drops it
             self.forms[-1][1].append((self._textarea, text))
             self._textarea = None
 
@@ -272,13 +272,13 @@ def headers_only(server, path: str, content_type: str, length: int) -> tuple[byt
 def test_a_request_too_big_is_refused_by_its_content_length_before_it_is_read(server):
     assert server.max_request_bytes == (1 + MAX_SOURCES) * LIMIT + FORM_OVERHEAD  # the release and 8 sources
     head, page = headers_only(server, "/check", "multipart/form-data; boundary=x", server.max_request_bytes + 1)
-    assert head.startswith(b"HTTP/1.0 413") or head.startswith(b"HTTP/1.1 413")
+    assert head.startswith((b"HTTP/1.0 413", b"HTTP/1.1 413"))
     assert b"over the limit" in page and b'role="alert"' in page
 
 
 def test_a_request_without_content_length_is_refused(server):
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
-        sock.sendall("POST /check HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".encode())
+        sock.sendall(b"POST /check HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
         answer = sock.recv(65536)
     assert b" 411 " in answer.split(b"\r\n", 1)[0]
 
