@@ -27,6 +27,7 @@ from factcheck.config import LimitSettings
 from factcheck.web import FORM_OVERHEAD, MAX_SOURCES, FactcheckServer, make_server
 from tests.conftest import SAMPLES
 from tests.fakes import HashingEmbedder
+from tests.test_formats import make_pdf
 
 CASE = SAMPLES / "birmingham-2021"
 RELEASE = (CASE / "release.txt").read_text(encoding="utf-8")
@@ -549,6 +550,21 @@ def test_the_api_takes_uploaded_files_as_multipart(server, case_files, monkeypat
     # plain text fields (curl -F 'release=<release.txt') are texts too, named as JSON strings are
     status, _, body = post_fields(server, "/api/check", [("release", RELEASE), ("source", SOURCE)])
     assert status == 200 and json.loads(body)["sources"] == ["source"]
+
+
+def test_the_api_reads_an_uploaded_pdf_as_the_cli_reads_the_file(server, case_files, monkeypatch):
+    pytest.importorskip("reportlab", reason="reportlab makes the PDF (test extra)")
+    made = make_pdf(SOURCE, case_files / "letter.pdf")
+    assert int(made["pages"]) >= 3  # type: ignore[call-overload]
+    expected = cli_output(case_files, monkeypatch, "check", "release.txt", "letter.pdf", "--format", "json")
+    files = [("release", ("release.txt", RELEASE.encode())), ("source", ("letter.pdf", (case_files / "letter.pdf").read_bytes()))]
+    assert post_fields(server, "/api/check", files)[::2] == (200, expected)
+    assert json.loads(expected)["summary"]["verdicts"] == REFERENCE_VERDICTS
+
+
+def test_a_release_without_quotations_is_a_report_from_the_api_too(server):
+    status, _, body = post_json(server, {"release": "The council thanked its staff.", "source": SOURCE})
+    assert status == 200 and json.loads(body)["summary"]["quotes"] == 0
 
 
 def test_the_api_options_are_those_of_factcheck_check(server, case_files, monkeypatch):
