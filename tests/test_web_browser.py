@@ -1,9 +1,11 @@
 """`factcheck serve` used as a person would, in Debian's headless Chromium through Playwright: start the
-command, open the page, paste the reference case's release, upload its source, submit, read the verdicts.
+command, open the page, paste the reference case's release, upload its source, submit, read the verdicts;
+download the report, and check again with the texts still in the form.
 (No `playwright install`: the browser is /usr/bin/chromium.)"""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -64,7 +66,7 @@ def test_a_person_pastes_a_release_uploads_its_source_and_reads_the_verdicts(bro
         page.goto(served)
         release = page.get_by_label("Paste the release")  # the labels name the fields
         release.fill((CASE / "release.txt").read_text(encoding="utf-8"))
-        page.get_by_label("Or choose a file").nth(1).set_input_files(str(CASE / "source.txt"))
+        page.get_by_label("Or choose files").set_input_files(str(CASE / "source.txt"))
         page.get_by_role("button", name="Check the quotations").click()
         page.wait_for_load_state("load")
         assert page.url == served + "check"
@@ -93,5 +95,46 @@ def test_an_empty_submission_shows_the_message_on_the_form(browser, served):
         assert alert.is_visible()
         assert "The release is empty" in alert.inner_text()
         assert page.get_by_label("Paste the source (the letter, report or paper quoted)").is_visible()
+    finally:
+        page.close()
+
+
+def test_a_person_downloads_the_report_and_checks_again_with_the_texts_still_there(browser, served, tmp_path):
+    release, source = ((CASE / name).read_text(encoding="utf-8") for name in ("release.txt", "source.txt"))
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        page.goto(served)
+        page.get_by_label("Paste the release").fill(release)
+        page.get_by_label("Paste the source (the letter, report or paper quoted)").fill(source)
+        page.get_by_role("button", name="Check the quotations").click()
+        page.wait_for_load_state("load")
+        assert page.locator(".badge", has_text="Silently elided").first.is_visible()
+
+        with page.expect_download() as markdown:
+            page.get_by_role("button", name="Markdown", exact=True).click()
+        assert markdown.value.suggested_filename == "factcheck-report.md"
+        saved = tmp_path / "report.md"
+        markdown.value.save_as(saved)
+        assert DROPPED in saved.read_text(encoding="utf-8")
+        with page.expect_download() as report:
+            page.get_by_role("button", name="JSON", exact=True).click()
+        assert report.value.suggested_filename == "factcheck-report.json"
+        report.value.save_as(tmp_path / "report.json")
+        verdicts = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["summary"]["verdicts"]
+        assert verdicts["elided"] == 2 and verdicts["context_omitted"] == 3
+        assert page.url == served + "check"  # a download leaves the report on the screen
+
+        page.get_by_role("button", name="Check again", exact=True).click()
+        page.wait_for_load_state("load")
+        assert page.url == served + "edit"
+        assert page.get_by_label("Paste the release").input_value() == release
+        assert page.get_by_label("Source 1: source (pasted text)").input_value() == source
+        assert page.get_by_label("Paste another source").input_value() == ""
+        page.get_by_role("button", name="Check the quotations").click()  # the same texts, checked again
+        page.wait_for_load_state("load")
+        assert page.locator(".badge", has_text="Silently elided").first.is_visible()
+        assert all(url.startswith(served) for url in requests), requests  # nothing from anywhere else
     finally:
         page.close()

@@ -1,0 +1,32 @@
+"""`factcheck serve`: a local page where a person pastes or uploads a release and its sources and gets the HTML
+report, and a JSON API for programs. A thin shell over factcheck/run.py's check_and_render, on the standard
+library only (http.server.ThreadingHTTPServer; forms parsed with email.parser).
+
+The page (factcheck/web/page.py):
+- GET /           the form: the release (pasted, or a file, which wins) and up to MAX_SOURCES sources (each
+                  pasted box and each chosen file is one).
+- POST /check     the HTML report (200), with the checked texts kept in hidden fields; or the form again with an
+                  escaped message: 400 for input factcheck cannot use (empty, binary), 413 over the limits.
+- POST /edit      the form filled in with the posted texts ("Check again" on the report page).
+- POST /download  the report as a file: the same fields and format=html|md|json.
+
+The API (factcheck/web/api.py):
+- POST /api/check   JSON {"release": ..., "sources": [...], "options": {...}} or multipart fields release and
+                    source: the Report JSON, exactly as `factcheck check --format json` prints it.
+- GET /api/schema   the Report's JSON Schema, as `factcheck schema` prints it.
+  Errors are {"error": {"status": ..., "message": ...}}: 400, 404, 405, 411, 413, 415.
+
+Requests bigger than the release and MAX_SOURCES sources at limits.max_input_bytes are refused by their
+Content-Length before they are read (413). Pasted text is only ever used as text, never as a path, and uploads
+are read in memory; each request runs inside a tempfile.TemporaryDirectory that is removed when it ends, and
+nothing is written anywhere else. Nothing is fetched from the network. The embedding model is loaded at most
+once per server process (factcheck.embed.default_embedder), and used by one request at a time;
+`make_server(embedder=...)` puts another in its place (tests pass a fake one).
+"""
+
+from __future__ import annotations
+
+from factcheck.web.server import FactcheckServer, make_server
+from factcheck.web.submission import FORM_OVERHEAD, MAX_SOURCES
+
+__all__ = ["FORM_OVERHEAD", "MAX_SOURCES", "FactcheckServer", "make_server"]
