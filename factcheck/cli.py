@@ -367,15 +367,20 @@ def baseline_write(
     release: ReleaseArgument,
     sources: SourcesArgument,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="The baseline file to write (- for standard output).")
-    ] = Path("factcheck-baseline.json"),
+        Path | None,
+        typer.Option(
+            "--output", "-o",
+            help="The baseline file to write, - for standard output (default: the project file's baseline, else "
+            "factcheck-baseline.json).",
+        ),
+    ] = None,
     source_name: SourceNameOption = None,
     allow_private_urls: PrivateUrlsOption = False,
     config: ConfigOption = None,
     no_config: NoConfigOption = False,
 ) -> None:
     """Check RELEASE against SOURCES and record every flagged quotation and claim as accepted."""
-    from factcheck.baseline import baseline_of, dump_baseline
+    from factcheck.baseline import DEFAULT_BASELINE, baseline_of, dump_baseline
     from factcheck.run import check_and_render
 
     try:
@@ -392,11 +397,12 @@ def baseline_write(
         _fail(str(e))
         return
     accepted = baseline_of(result.report)
-    if str(output) == "-":
+    target = output or project.baseline or Path(DEFAULT_BASELINE)
+    if str(target) == "-":
         typer.echo(dump_baseline(accepted), nl=False)
     else:
-        _write(dump_baseline(accepted), output)
-    typer.echo(f"factcheck: {len(accepted.entries)} findings recorded as accepted in {output}", err=True)
+        _write(dump_baseline(accepted), target)
+    typer.echo(f"factcheck: {len(accepted.entries)} findings recorded as accepted in {target}", err=True)
 
 
 # --- the other commands -------------------------------------------------------------------------------------

@@ -208,3 +208,14 @@ def test_a_malformed_baseline_is_a_one_line_error_exit_2(tmp_path: Path, content
 def test_dump_and_read_round_trip(written: Path):
     baseline = read_baseline(written)
     assert dump_baseline(baseline) == written.read_text(encoding="utf-8")
+
+
+def test_baseline_write_defaults_to_factcheck_baseline_json_and_dash_is_stdout(tmp_path: Path, monkeypatch, written):
+    monkeypatch.chdir(tmp_path)
+    first = written.read_bytes()
+    written.unlink()
+    assert written == tmp_path / "factcheck-baseline.json"
+    assert run("baseline", "write", str(CASE / "release.txt"), SOURCE_PATH, "--no-config").exit_code == 0
+    assert written.read_bytes() == first
+    printed = run("baseline", "write", str(CASE / "release.txt"), SOURCE_PATH, "-o", "-", "--no-config")
+    assert printed.exit_code == 0 and printed.stdout == (tmp_path / "factcheck-baseline.json").read_text(encoding="utf-8")

@@ -156,14 +156,18 @@ def test_json_report_round_trips_through_its_model_and_is_deterministic():
 
 def test_readme_mentions_every_command_and_the_check_options():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    for command in ("check", "batch", "serve", "eval", "schema"):
+    for command in ("check", "batch", "serve", "eval", "schema", "baseline write"):
         assert f"factcheck {command}" in readme
-        assert run(command, "--help").exit_code == 0
+        assert run(*command.split(), "--help").exit_code == 0
     help_text = run("check", "--help").output
-    for option in ("--format", "--output", "--source-name", "--fail-on", "--allow-private-urls"):
+    for option in ("--format", "--output", "--source-name", "--fail-on", "--allow-private-urls", "--baseline",
+                   "--config", "--no-config", "--color / --no-color", "--all-unreported / --top-unreported"):
         assert option in help_text
-    for option in ("--fail-on", "--source-name", "-f html"):
+    for option in ("--fail-on", "--source-name", "-f html", "-o report.html", "--baseline", "NO_COLOR", "COLUMNS",
+                   ".factcheck.toml", "[tool.factcheck]", "--config FILE", "--no-config", "-V", "-h"):
         assert option in readme
+    for key in ("fail_on", "source_names", "format", "baseline", "all_unreported"):  # every key of the project file
+        assert f"\n{key} = " in readme
 
 
 # --- conventions: the format from -o, colour, width, the summary first, stderr ------------------------------

@@ -154,10 +154,12 @@ def test_config_option_picks_a_file_and_no_config_ignores_a_broken_one(project: 
 def test_the_baseline_path_is_relative_to_the_file_not_the_current_folder(project: Path, monkeypatch):
     (project / ".factcheck.toml").write_text('fail_on = "low"\nbaseline = "checks/accepted.json"\n')
     (project / "checks").mkdir()
-    assert run("baseline", "write", "release.txt", "source.txt", "-o", "checks/accepted.json").exit_code == 0
     work = project / "drafts"
     work.mkdir()
     monkeypatch.chdir(work)
+    written = run("baseline", "write", "../release.txt", "../source.txt")  # to the file's baseline, by default
+    assert written.exit_code == 0 and (project / "checks" / "accepted.json").is_file(), written.output
+    assert not (work / "factcheck-baseline.json").exists()
     result = run("check", "../release.txt", "../source.txt", "-f", "json")
     assert result.exit_code == 0, result.output  # the gate passes: the finding is accepted
     report = json.loads(result.stdout)
