@@ -3,11 +3,19 @@
 The commands use the real embedding model; a caller may put another in its place by starting the app with
 `app(obj=Injected(embedder_factory=...))` (or `CliRunner().invoke(app, args, obj=...)`), as the tests do
 with a fake one.
+
+What goes where: the report on standard output (or into -o FILE), everything else (errors, warnings, progress)
+on standard error. Colour only on a terminal, never with NO_COLOR set or --no-color; --color forces it. The text
+report is as wide as the terminal (COLUMNS counts), between MIN_WIDTH and MAX_WIDTH; written to a file or a
+pipe it is FILE_WIDTH wide, so the same input always gives the same file.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,19 +25,37 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from factcheck.config import load_settings, with_overrides
+from factcheck.config import Settings, load_settings, with_overrides
 from factcheck.errors import FactcheckError
+from factcheck.pipeline import __version__
+from factcheck.report.text import FILE_WIDTH
 from factcheck.types import SEVERITY_ORDER, Report
 
 if TYPE_CHECKING:
+    from factcheck.baseline import Baseline
     from factcheck.embed import Embedder
+    from factcheck.project import ProjectFile
+
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+PLAIN_HELP = None  # rich_markup_mode: click's plain help, which reads at 80 columns and in a pipe
+MIN_WIDTH = 60  # a narrower terminal still gets a 60-column report, which it wraps
+MAX_WIDTH = 140  # lines longer than this are hard to read, however wide the terminal
 
 app = typer.Typer(
     help="Check the quotations in a press release against the document they quote.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    context_settings=HELP_OPTIONS,
+    rich_markup_mode=PLAIN_HELP,
 )
+baseline_app = typer.Typer(
+    help="Record the findings a team has reviewed and accepted, so that `check --baseline` no longer counts them.",
+    no_args_is_help=True,
+    context_settings=HELP_OPTIONS,
+    rich_markup_mode=PLAIN_HELP,
+)
+app.add_typer(baseline_app, name="baseline")
 
 
 class Format(str, Enum):
@@ -37,6 +63,18 @@ class Format(str, Enum):
     json = "json"
     md = "md"
     html = "html"
+    docx = "docx"
+
+
+EXTENSION_FORMATS = {
+    ".txt": Format.text,
+    ".json": Format.json,
+    ".md": Format.md,
+    ".markdown": Format.md,
+    ".html": Format.html,
+    ".htm": Format.html,
+    ".docx": Format.docx,
+}
 
 
 class Severity(str, Enum):
@@ -68,62 +106,259 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def _warn(message: str) -> None:
+    typer.echo(f"factcheck: warning: {message}", err=True)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"factcheck {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option("--version", "-V", callback=_show_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Check the quotations in a press release against the document they quote."""
+    ctx.call_on_close(_library_messages_on_stderr())
+
+
+# --- what the library logs, on standard error ----------------------------------------------------------------
+
+
+class _StderrHandler(logging.Handler):
+    """One line per record, `factcheck: ` first (and `warning: ` for a warning), on the current stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        level = "" if record.levelno < logging.WARNING else f"{record.levelname.lower()}: "
+        typer.echo(f"factcheck: {level}{record.getMessage()}", err=True)
+
+
+def _library_messages_on_stderr() -> Callable[[], None]:
+    """Show the library's warnings and its progress lines (the `factcheck.progress` logger, e.g. the model's
+    first-run export) on stderr while a command runs; returns what undoes it."""
+    from factcheck.embed.environment import PROGRESS_LOGGER
+
+    package, progress = logging.getLogger("factcheck"), logging.getLogger(PROGRESS_LOGGER)
+    handler = _StderrHandler(logging.WARNING)
+    progress_handler = _StderrHandler(logging.INFO)
+    before = package.propagate, progress.level, progress.propagate
+    package.addHandler(handler)
+    progress.addHandler(progress_handler)
+    package.propagate = progress.propagate = False  # printed here, not again by a handler a library gave root
+    progress.setLevel(logging.INFO)
+
+    def undo() -> None:
+        package.removeHandler(handler)
+        progress.removeHandler(progress_handler)
+        package.propagate, progress.level, progress.propagate = before
+
+    return undo
+
+
+# --- terminal conventions -------------------------------------------------------------------------------------
+
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def terminal_width() -> int:
+    """The terminal's width (COLUMNS when set), kept between MIN_WIDTH and MAX_WIDTH."""
+    columns = shutil.get_terminal_size((FILE_WIDTH, 24)).columns
+    return max(MIN_WIDTH, min(MAX_WIDTH, columns))
+
+
+def use_color(flag: bool | None, to_terminal: bool) -> bool:
+    """--color or --no-color when given; else colour on a terminal, unless NO_COLOR is set (to anything)."""
+    if flag is not None:
+        return flag
+    return to_terminal and not os.environ.get("NO_COLOR")
+
+
+def output_format(explicit: Format | None, output: Path | None, configured: str | None) -> Format:
+    """--format when given; else what -o's extension says; else the project file's format; else text. An
+    extension that names no format, with no --format, is an error."""
+    if explicit is not None:
+        return explicit
+    if output is not None:
+        inferred = EXTENSION_FORMATS.get(output.suffix.lower())
+        if inferred is not None:
+            return inferred
+        if configured is None:
+            known = ", ".join(EXTENSION_FORMATS)
+            what = f"extension {output.suffix!r}" if output.suffix else "no extension"
+            choices = ", ".join(f.value for f in Format)
+            raise FactcheckError(
+                f"cannot tell the format of {output} ({what}); give --format ({choices}) or use one of {known}"
+            )
+    return Format(configured) if configured is not None else Format.text
+
+
+def word_report(report: Report, release: str | Path, release_text: str) -> bytes:
+    """The release as a Word document with a review comment at each flag: a Word release is itself annotated, its
+    formatting kept; any other release becomes a document of its paragraphs."""
+    from factcheck.report import render_docx
+
+    path = Path(release) if not str(release).startswith(("http://", "https://")) and str(release) != "-" else None
+    if path is not None and path.suffix.lower() == ".docx" and path.is_file():
+        try:
+            return render_docx(report, path.read_bytes())
+        except OSError as e:
+            raise FactcheckError(f"cannot read {path}: {e.strerror or e}") from None
+    return render_docx(report, release_text)
+
+
+# --- check ----------------------------------------------------------------------------------------------------
+
+ReleaseArgument = Annotated[
+    str,
+    typer.Argument(help="The press release: a file (text, HTML, PDF, Word, Markdown), an http(s) URL, or - for standard input."),
+]
+SourcesArgument = Annotated[
+    list[str],
+    typer.Argument(help="The document(s) it quotes, files or URLs; each quotation is matched against all of them."),
+]
+SourceNameOption = Annotated[
+    list[str] | None,
+    typer.Option("--source-name", help="A name the release uses for the source (repeatable), e.g. 'Ofsted'."),
+]
+PrivateUrlsOption = Annotated[
+    bool, typer.Option("--allow-private-urls", help="Let URLs reach private, loopback and link-local addresses.")
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="Read the project's defaults from this file instead of the .factcheck.toml found."),
+]
+NoConfigOption = Annotated[
+    bool, typer.Option("--no-config", help="Ignore .factcheck.toml and [tool.factcheck] in pyproject.toml.")
+]
+
+
 @app.command()
 def check(
     ctx: typer.Context,
-    release: Annotated[str, typer.Argument(help="The press release: a file (text, HTML, PDF, Word, Markdown), an http(s) URL, or - for standard input.")],
-    sources: Annotated[list[str], typer.Argument(help="The document(s) it quotes, files or URLs; each quotation is matched against all of them.")],
-    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here instead of standard output.")] = None,
-    source_name: Annotated[
-        list[str] | None,
-        typer.Option("--source-name", help="A name the release uses for the source (repeatable), e.g. 'Ofsted'."),
+    release: ReleaseArgument,
+    sources: SourcesArgument,
+    format: Annotated[
+        Format | None,
+        typer.Option("--format", "-f", help="Output format (default: from -o's extension, else text)."),
     ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report here (.txt, .json, .md, .html) instead of standard output."),
+    ] = None,
+    source_name: SourceNameOption = None,
     fail_on: Annotated[
         Severity | None,
-        typer.Option("--fail-on", help="Exit with status 1 when any finding reaches this severity."),
+        typer.Option("--fail-on", help="Exit with status 1 when a finding not in the baseline reaches this severity."),
     ] = None,
-    allow_private_urls: Annotated[
-        bool, typer.Option("--allow-private-urls", help="Let URLs reach private, loopback and link-local addresses.")
-    ] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="Findings accepted before (factcheck baseline write): shown, not counted."),
+    ] = None,
+    color: Annotated[
+        bool | None,
+        typer.Option("--color/--no-color", help="Colour the text report (default: on a terminal, unless NO_COLOR is set)."),
+    ] = None,
+    allow_private_urls: PrivateUrlsOption = False,
     all_unreported: Annotated[
-        bool,
-        typer.Option("--all-unreported", help="List every source finding the release leaves out, not only the most important."),
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--all-unreported/--top-unreported",
+            help="List every source finding the release leaves out, or only the most important (the default).",
+        ),
+    ] = None,
+    config: ConfigOption = None,
+    no_config: NoConfigOption = False,
 ) -> None:
     """Check every quotation in RELEASE against SOURCES and report a verdict for each."""
     from factcheck.run import check_and_render
 
     try:
-        settings = load_settings()
-        if allow_private_urls:
-            settings = with_overrides(settings, limits={"allow_private_urls": True})
-        if all_unreported:
-            settings = with_overrides(settings, assess={"unreported_limit": 0})
+        project = _project(config, no_config)
+        fmt = output_format(format, output, project.config.format)
+        accepted = _baseline(baseline or project.baseline)
+        to_terminal = output is None and _stdout_is_terminal()
+        colored = use_color(color, to_terminal) and fmt is Format.text
         result = check_and_render(
             _input(release),
             [_input(s) for s in sources],
-            [format.value],
-            settings=settings,
+            [] if fmt is Format.docx else [fmt.value],
+            settings=_settings(allow_private_urls, _chosen(all_unreported, project.config.all_unreported)),
             embedder=_embedder(ctx),
-            source_names=source_name or [],
-            color=output is None and sys.stdout.isatty(),
+            source_names=source_name or project.config.source_names,
+            color=colored,
+            width=terminal_width() if to_terminal else FILE_WIDTH,
+            baseline=accepted,
         )
-        report, rendered = result.report, result.texts[format.value]
+        report = result.report
+        rendered: str | bytes = word_report(report, release, result.release_text) if fmt is Format.docx else result.texts[fmt.value]
     except FactcheckError as e:
         _fail(str(e))
         return
-    if output is not None:
-        try:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_text(rendered, encoding="utf-8")
-        except OSError as e:
-            _fail(f"cannot write {output}: {e.strerror or e}")
-    else:
-        typer.echo(rendered, nl=False)
-    if fail_on is not None and _reaches(report, fail_on.value):
-        typer.echo(f"factcheck: a finding reaches severity {fail_on.value}", err=True)
+    _write(rendered, output, colored)
+    if accepted is not None and not (fmt is Format.text and output is None):
+        from factcheck.baseline import stale_entries, stale_warning
+
+        for entry in stale_entries(report, accepted):  # the text report on the terminal shows them already
+            _warn(stale_warning(entry))
+    gate = fail_on.value if fail_on is not None else project.config.fail_on
+    if gate is not None and SEVERITY_ORDER[report.summary.worst_severity] >= SEVERITY_ORDER[gate]:
+        accepted_note = f" ({report.summary.accepted} accepted in the baseline not counted)" if report.summary.accepted else ""
+        typer.echo(f"factcheck: a finding reaches severity {gate}{accepted_note}", err=True)
         raise typer.Exit(1)
+
+
+def _chosen(option: bool | None, configured: bool | None) -> bool:
+    """The command line's choice when it made one, else the project file's, else no."""
+    return option if option is not None else bool(configured)
+
+
+def _project(config: Path | None, no_config: bool) -> ProjectFile:
+    from factcheck.project import project_file
+
+    return project_file(config, ignore=no_config)
+
+
+def _baseline(path: Path | None) -> Baseline | None:
+    from factcheck.baseline import read_baseline
+
+    return read_baseline(path) if path is not None else None
+
+
+def _settings(allow_private_urls: bool, all_unreported: bool) -> Settings:
+    settings = load_settings()
+    if allow_private_urls:
+        settings = with_overrides(settings, limits={"allow_private_urls": True})
+    if all_unreported:
+        settings = with_overrides(settings, assess={"unreported_limit": 0})
+    return settings
+
+
+def _write(rendered: str | bytes, output: Path | None, colored: bool = False) -> None:
+    if output is None:
+        if isinstance(rendered, bytes):
+            _fail("a Word report is not written to a terminal; give -o FILE.docx")
+        typer.echo(rendered, nl=False, color=colored)  # click.echo would strip the colour from a pipe
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(rendered, bytes):
+            output.write_bytes(rendered)
+        else:
+            output.write_text(rendered, encoding="utf-8")
+    except OSError as e:
+        _fail(f"cannot write {output}: {e.strerror or e}")
 
 
 def _input(argument: str) -> str | Path:
@@ -131,8 +366,54 @@ def _input(argument: str) -> str | Path:
     return argument if argument.startswith(("http://", "https://")) else Path(argument)
 
 
-def _reaches(report: Report, level: str) -> bool:
-    return SEVERITY_ORDER[report.summary.worst_severity] >= SEVERITY_ORDER[level]
+# --- baseline ---------------------------------------------------------------------------------------------------
+
+
+@baseline_app.command("write")
+def baseline_write(
+    ctx: typer.Context,
+    release: ReleaseArgument,
+    sources: SourcesArgument,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o",
+            help="The baseline file to write, - for standard output (default: the project file's baseline, else "
+            "factcheck-baseline.json).",
+        ),
+    ] = None,
+    source_name: SourceNameOption = None,
+    allow_private_urls: PrivateUrlsOption = False,
+    config: ConfigOption = None,
+    no_config: NoConfigOption = False,
+) -> None:
+    """Check RELEASE against SOURCES and record every flagged quotation and claim as accepted."""
+    from factcheck.baseline import DEFAULT_BASELINE, baseline_of, dump_baseline
+    from factcheck.run import check_and_render
+
+    try:
+        project = _project(config, no_config)
+        result = check_and_render(
+            _input(release),
+            [_input(s) for s in sources],
+            [],
+            settings=_settings(allow_private_urls, False),
+            embedder=_embedder(ctx),
+            source_names=source_name or project.config.source_names,
+        )
+    except FactcheckError as e:
+        _fail(str(e))
+        return
+    accepted = baseline_of(result.report)
+    target = output or project.baseline or Path(DEFAULT_BASELINE)
+    if str(target) == "-":
+        typer.echo(dump_baseline(accepted), nl=False)
+    else:
+        _write(dump_baseline(accepted), target)
+    typer.echo(f"factcheck: {len(accepted.entries)} findings recorded as accepted in {target}", err=True)
+
+
+# --- the other commands -------------------------------------------------------------------------------------
 
 
 @app.command()
@@ -214,13 +495,17 @@ def batch(
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default: one per core, at most 8).")] = None,
     formats: Annotated[str, typer.Option("--format", "-f", help="Comma-separated formats: html, json, md, text.")] = "html,json,md",
 ) -> None:
-    """Check many release/source pairs in parallel; exit 1 when any item failed."""
+    """Check many release/source pairs in parallel; exit 1 when any item failed. Shows items done out of the
+    total on a terminal."""
     from factcheck.batch import find_items, parse_formats, run_batch
 
     try:
         chosen = parse_formats(formats)
         items = find_items(target, out)
-        result = run_batch(items, out, workers, chosen, load_settings(), embedder_factory=_embedder_factory(ctx))
+        result = run_batch(
+            items, out, workers, chosen, load_settings(),
+            embedder_factory=_embedder_factory(ctx), progress=_stderr_is_terminal(),
+        )
     except FactcheckError as e:
         _fail(str(e))
         return

@@ -8,7 +8,9 @@ FactcheckError
  │    ├── NoTextLayerError
  │    └── FetchError     (a URL we cannot or may not fetch)
  │         └── BlockedURLError
- └── SettingsError     (the models/ configuration is wrong)
+ ├── SettingsError     (the models/ configuration is wrong)
+ ├── ProjectConfigError (a project's .factcheck.toml or [tool.factcheck] is wrong)
+ └── BaselineError     (a baseline file we cannot use)
 """
 
 from __future__ import annotations
@@ -51,3 +53,11 @@ class BlockedURLError(FetchError):
 
 class SettingsError(FactcheckError):
     """The settings in models/ are invalid."""
+
+
+class ProjectConfigError(FactcheckError):
+    """The project configuration (.factcheck.toml or [tool.factcheck] in pyproject.toml) is invalid."""
+
+
+class BaselineError(FactcheckError):
+    """The baseline file cannot be used."""

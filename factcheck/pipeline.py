@@ -249,21 +249,25 @@ def _warnings(findings: list[QuoteFinding]) -> list[str]:
 
 
 def summarise(findings: list[QuoteFinding], claims: list[ClaimFinding], source_findings: list[SourceFinding]) -> Summary:
+    """The report's counts; a finding a baseline accepted counts only in `verdicts` and `accepted` (see Summary)."""
     verdicts = Counter(f.verdict for f in findings)
-    severities: Counter[str] = Counter(f.severity for f in findings)
-    every: list[Severity] = [*(f.severity for f in findings), *(c.severity for c in claims)]
+    open_findings = [f for f in findings if not f.accepted]
+    open_claims = [c for c in claims if not c.accepted]
+    severities: Counter[str] = Counter(f.severity for f in open_findings)
+    every: list[Severity] = [*(f.severity for f in open_findings), *(c.severity for c in open_claims)]
     worst: Severity = max(every, key=lambda s: SEVERITY_ORDER[s], default="none")
     return Summary(
         quotes=len(findings),
         checked=sum(1 for f in findings if f.verdict != "other_speaker"),
         verdicts=dict(sorted(verdicts.items())),
         severities={s: severities.get(s, 0) for s in SEVERITY_ORDER},
-        flagged=sum(1 for f in findings if f.severity != "none"),
+        flagged=sum(1 for f in open_findings if f.severity != "none"),
         claims=len(claims),
-        claims_flagged=sum(1 for c in claims if c.verdict in ("unsupported", "contradicted")),
+        claims_flagged=sum(1 for c in open_claims if c.verdict in ("unsupported", "contradicted")),
         unclosed_quotes=sum(1 for f in findings if f.unclosed),
         unreported_total=sum(1 for f in source_findings if f.status in ("omitted", "contradicted")),
         worst_severity=worst,
+        accepted=len(findings) - len(open_findings) + len(claims) - len(open_claims),
     )
 
 

@@ -133,6 +133,11 @@ class QuoteFinding(_Data):
     context: list[ContextNote] = []
     unclosed: bool = False
     source_name: str = Field(default="", description="which source the passage is in (its path or name)")
+    accepted: bool = Field(
+        default=False,
+        description="matches an entry of the baseline the check was given: reviewed and accepted, so not counted "
+        "in the summary's flagged, severities and worst_severity (nor by --fail-on)",
+    )
 
 
 class ClaimFinding(_Data):
@@ -151,6 +156,10 @@ class ClaimFinding(_Data):
     coverage: float = Field(default=0.0, description="0-1: share of the claim's content words the evidence contains, weighted by rarity")
     similarity: float | None = Field(default=None, description="cosine similarity of the claim and its nearest source passage")
     source_name: str = ""
+    accepted: bool = Field(
+        default=False,
+        description="matches an entry of the baseline: not counted in claims_flagged or worst_severity",
+    )
 
 
 class SourceFinding(_Data):
@@ -187,16 +196,21 @@ class Balance(_Data):
 
 
 class Summary(_Data):
+    """Counts over the report. A finding a baseline accepted keeps its verdict (counted in `verdicts`) but is left
+    out of every count that says what is wrong: `severities`, `flagged`, `claims_flagged` and `worst_severity`;
+    `accepted` counts those findings instead."""
+
     quotes: int
     checked: int
-    verdicts: dict[str, int]
-    severities: dict[str, int]
-    flagged: int
+    verdicts: dict[str, int] = Field(description="quotations by verdict, accepted ones included")
+    severities: dict[str, int] = Field(description="quotations by severity, accepted ones left out")
+    flagged: int = Field(description="quotations with a severity, not accepted")
     claims: int
-    claims_flagged: int = Field(default=0, description="claims the source contradicts or does not support")
+    claims_flagged: int = Field(default=0, description="claims the source contradicts or does not support, not accepted")
     unclosed_quotes: int
     unreported_total: int = Field(default=0, description="source findings left out or contradicted; `unreported` lists the most important")
-    worst_severity: Severity = Field(description="the worst severity of any quotation or claim")
+    worst_severity: Severity = Field(description="the worst severity of any quotation or claim not accepted")
+    accepted: int = Field(default=0, description="quotations and claims a baseline accepted")
 
 
 class Report(_Data):

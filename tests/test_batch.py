@@ -151,8 +151,9 @@ def test_the_progress_bar_is_drawn_on_stderr(broken_batch, tmp_path, settings, c
     assert "factcheck batch" in captured.err and "3/3" in captured.err
 
 
-def test_cli_exits_1_and_says_how_many_failed_with_the_broken_item(broken_batch, tmp_path, library_run):
+def test_cli_exits_1_and_says_how_many_failed_with_the_broken_item(broken_batch, tmp_path, library_run, monkeypatch):
     out = tmp_path / "out"
+    monkeypatch.setattr("factcheck.cli._stderr_is_terminal", lambda: True)  # the progress bar shows on a terminal
     result = runner.invoke(
         app, ["batch", str(broken_batch), "--out", str(out), "--workers", "2"], obj=FAKE
     )

@@ -16,6 +16,9 @@ CACHE_ENV = "FACTCHECK_CACHE"
 DIMENSIONS = 384
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length (sentence_bert_config.json); longer texts are truncated
 ONNX_NAME = "all-MiniLM-L6-v2-int8.onnx"
+# One-line messages for a person waiting on something slow (the first run's export), logged at INFO; a shell
+# shows them (the CLI on standard error), a library caller sees nothing unless it asks for this logger.
+PROGRESS_LOGGER = "factcheck.progress"
 
 
 def cache_dir() -> Path:

@@ -241,8 +241,19 @@ def export_manifest() -> dict[str, Any]:
 
 @contextlib.contextmanager
 def warnings_silenced() -> Iterator[None]:
+    """No warnings from the libraries the export runs: neither Python warnings nor what onnxruntime's quantiser
+    logs on the root logger (through logging.warning, which would also give the root logger a handler that
+    prints every later record of the process)."""
     import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+    root = logging.getLogger()
+    quiet, level = logging.NullHandler(), root.level
+    root.addHandler(quiet)  # a root with a handler: logging.warning() does not call basicConfig()
+    root.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        root.removeHandler(quiet)
+        root.setLevel(level)

@@ -62,7 +62,8 @@ class Card:
 
     @property
     def flagged(self) -> bool:
-        return self.finding.verdict in FLAG_VERDICTS or self.finding.severity != "none"
+        """A problem to count and to list at the top: flagged, and not accepted by a baseline."""
+        return (self.finding.verdict in FLAG_VERDICTS or self.finding.severity != "none") and not self.finding.accepted
 
 
 def squash(text: str) -> str:
@@ -178,6 +179,7 @@ def render_html(report: Report, source_text: SourceTexts = "") -> str:
     s = report.summary
     faithful = s.verdicts.get("verbatim", 0) + s.verdicts.get("minor_edit", 0)
     flagged = sum(1 for c in cards if c.flagged)
+    accepted = sum(1 for q in report.quotes if q.accepted) + sum(1 for c in report.claims if c.accepted)
     return (
         templates()
         .get_template("report.html.j2")
@@ -186,6 +188,7 @@ def render_html(report: Report, source_text: SourceTexts = "") -> str:
             headline=headline(report),
             faithful=faithful,
             flagged=flagged,
+            accepted=accepted,
             severities=[(level, s.severities.get(level, 0)) for level in ("high", "medium", "low")],
             cards=cards,
             problems=problems,
@@ -194,7 +197,7 @@ def render_html(report: Report, source_text: SourceTexts = "") -> str:
             claim_labels=CLAIM_LABELS,
             claim_flags=[
                 (verdict, n) for verdict in ("contradicted", "unsupported")
-                if (n := sum(1 for c in report.claims if c.verdict == verdict))
+                if (n := sum(1 for c in report.claims if c.verdict == verdict and not c.accepted))
             ],
             unreported=report.unreported,
             unreported_hidden=max(0, report.summary.unreported_total - len(report.unreported)),

@@ -11,7 +11,7 @@ from factcheck.report.passage import (
     release_segments,
     text_of_source,
 )
-from factcheck.report.wording import CLAIM_LABELS, VERDICT_LABELS, headline, verdict_label
+from factcheck.report.wording import ACCEPTED, CLAIM_LABELS, VERDICT_LABELS, headline, verdict_label
 from factcheck.types import Report
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -48,7 +48,8 @@ def render_markdown(report: Report, source_text: SourceTexts = "") -> str:
     for number, q in enumerate(report.quotes, 1):
         label = verdict_label(q)
         sev = f", severity {q.severity}" if q.severity != "none" else ""
-        lines.append(f"### {number}. {label}{sev}")
+        accepted = f" ({ACCEPTED}: in the baseline, not counted)" if q.accepted else ""
+        lines.append(f"### {number}. {label}{sev}{accepted}")
         lines.append("")
         who = f" ({md_escape(q.speaker_name)})" if q.speaker_name else ""
         own_text = text_of_source(source_text, q.source_name)
@@ -70,7 +71,8 @@ def render_markdown(report: Report, source_text: SourceTexts = "") -> str:
         lines.append("## Claims the release makes about the source")
         lines.append("")
         for c in report.claims:
-            lines.append(f"- **{CLAIM_LABELS[c.verdict]}**: “{md_escape(c.text)}” — {md_escape(c.reason)}")
+            accepted = f" ({ACCEPTED})" if c.accepted else ""
+            lines.append(f"- **{CLAIM_LABELS[c.verdict]}**{accepted}: “{md_escape(c.text)}” — {md_escape(c.reason)}")
             for evidence in c.evidence_text[:1]:
                 lines.append(f"  - Source: {md_escape(evidence)}")
         lines.append("")

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from factcheck.types import FLAG_VERDICTS, QuoteFinding, Report
+from factcheck.types import FLAG_VERDICTS, ClaimFinding, QuoteFinding, Report
+
+ACCEPTED = "Accepted"  # a finding the baseline accepts: still shown, with its verdict, but not counted
+CLAIM_LABELS = {
+    "supported": "Supported",
+    "partly": "Partly supported",
+    "unsupported": "Unsupported",
+    "contradicted": "Contradicted",
+}
 
 VERDICT_LABELS = {
     "verbatim": "Verbatim",
@@ -33,11 +41,19 @@ def verdict_label(finding: QuoteFinding) -> str:
     return VERDICT_LABELS.get(finding.verdict, finding.verdict)
 
 
+def claim_label(claim: ClaimFinding) -> str:
+    return CLAIM_LABELS.get(claim.verdict, claim.verdict)
+
+
 def headline(report: Report) -> str:
+    """How many quotations, how many faithful and how many flagged; those a baseline accepted are counted
+    apart, not as flagged."""
     s = report.summary
-    flagged = sum(n for v, n in s.verdicts.items() if v in FLAG_VERDICTS)
+    flagged = sum(1 for q in report.quotes if q.verdict in FLAG_VERDICTS and not q.accepted)
+    accepted = sum(1 for q in report.quotes if q.accepted)
     faithful = s.verdicts.get("verbatim", 0) + s.verdicts.get("minor_edit", 0)
     return (
         f"{s.quotes} quotations, {s.checked} attributed to the source: {faithful} faithful, {flagged} flagged "
-        f"(high {s.severities.get('high', 0)}, medium {s.severities.get('medium', 0)}, low {s.severities.get('low', 0)})."
+        f"(high {s.severities.get('high', 0)}, medium {s.severities.get('medium', 0)}, low {s.severities.get('low', 0)})"
+        + (f", {accepted} accepted in the baseline." if accepted else ".")
     )
