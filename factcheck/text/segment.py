@@ -159,9 +159,89 @@ LIST_MARK = re.compile(r"(?:^|\s)\(?(?:\d{1,2}|[a-zA-Z]|[ivxIVX]+)\)")  # pysbd 
 ONE_SENTENCE = re.compile(r"[^.!?\u2026\n\r]*[.!?\u2026\"'\u2019\u201d)\]]*\s*")
 
 
-def split_paragraph(paragraph: str, segmenter: SentenceSplitter | None = None) -> list[tuple[int, int]]:
+SEGMENT_WINDOW = 8_000  # normalised characters pysbd reads at once (a sample's longest paragraph has 6,217)
+WINDOW_MARGIN = 1_000  # a sentence ending this near a window's end is read again at the start of the next
+MAX_SENTENCE_CHARS = 2_000  # a longer "sentence" is cut at a space (a sample's longest sentence has 577)
+
+
+def split_paragraph(
+    paragraph: str, segmenter: SentenceSplitter | None = None, *, window: int = SEGMENT_WINDOW
+) -> list[tuple[int, int]]:
     """The sentences of one normalised paragraph, as (start, end) offsets into it: pysbd's pieces, with a piece
     that is only closing punctuation (pysbd splits ‘…it.'’ after the full stop) joined to the one before.
+
+    A paragraph longer than `window` (a PDF or web page extracted as one line) is read a window at a time, for
+    pysbd's cost grows with the square of what it reads at once. Each window starts at a sentence found in the
+    one before, up to WINDOW_MARGIN characters back (pysbd's list rules look at the items before), and only its
+    sentences that end WINDOW_MARGIN short of its end are kept. No sentence is longer than MAX_SENTENCE_CHARS,
+    so whatever reads a sentence (the assessment, the claims, the model) costs a bounded amount even for text
+    that has no sentence ends at all.
+    """
+    if len(paragraph) <= window:
+        return _bounded(paragraph, _split_window(paragraph, segmenter))
+    margin = min(WINDOW_MARGIN, window // 4)
+    spans: list[tuple[int, int]] = []
+    at = 0  # where the sentences still to be found start
+    while paragraph[at:].strip():
+        start = at
+        for a, _ in reversed(spans):
+            if at - a > margin:
+                break
+            start = a
+        end = start + window
+        pieces = _pieces_from(at, [(start + a, start + b) for a, b in _split_window(paragraph[start:end], segmenter)])
+        if end >= len(paragraph):
+            spans.extend(pieces)
+            break
+        kept = [piece for piece in pieces[:-1] if piece[1] <= end - margin]
+        spans.extend(kept)
+        if kept:
+            at = pieces[len(kept)][0]
+        else:  # no sentence ends well inside this window: a bounded piece of the one that fills it
+            first = pieces[0][0]
+            cut = _cut_at_space(paragraph, first, first + MAX_SENTENCE_CHARS)
+            spans.append((first, cut))
+            at = cut
+    return _bounded(paragraph, spans)
+
+
+def _pieces_from(at: int, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The pieces that end after `at`, one that starts before it made to start there."""
+    return [(max(a, at), b) for a, b in pieces if b > at]
+
+
+def _cut_at_space(text: str, start: int, limit: int) -> int:
+    """Where to end a piece of `text` that starts at `start` and may not reach `limit`: after the last word
+    that ends before it (or at `limit`, inside a word longer than the whole piece)."""
+    if limit >= len(text):
+        return len(text.rstrip())
+    space = text.rfind(" ", start + 1, limit + 1)
+    if space <= start:
+        return limit
+    while space > start and text[space - 1].isspace():
+        space -= 1
+    return space
+
+
+def _bounded(paragraph: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans, each longer than MAX_SENTENCE_CHARS cut at spaces into pieces no longer than that."""
+    if all(b - a <= MAX_SENTENCE_CHARS for a, b in spans):
+        return spans
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        while b - a > MAX_SENTENCE_CHARS:
+            cut = _cut_at_space(paragraph, a, a + MAX_SENTENCE_CHARS)
+            out.append((a, cut))
+            a = cut
+            while a < b and paragraph[a].isspace():
+                a += 1
+        if b > a:
+            out.append((a, b))
+    return out
+
+
+def _split_window(paragraph: str, segmenter: SentenceSplitter | None) -> list[tuple[int, int]]:
+    """split_paragraph on text read at once.
 
     A paragraph with no sentence-ending mark before its end (a heading, a bullet, a one-sentence paragraph:
     about half of a letter's) is one sentence, and pysbd, which runs some sixty rules over any text, is not
@@ -214,7 +294,7 @@ def split_paragraph(paragraph: str, segmenter: SentenceSplitter | None = None) -
 def find_sentences(text: str, view: TextView, paragraphs: list[Span]) -> list[Sentence]:
     sentences: list[Sentence] = []
     for index, para in enumerate(paragraphs):
-        a, b = view.norm_at[para.start], view.norm_at[para.end]
+        a, b = view.norm_index(para.start), view.norm_index(para.end)
         for start, end in split_paragraph(view.norm[a:b]):
             orig_start, orig_end = view.to_orig(a + start, a + end)
             sentences.append(Sentence(start=orig_start, end=orig_end, paragraph=index))
