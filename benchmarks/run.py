@@ -573,13 +573,8 @@ def _verdicts_both_ways(quote: str, source: Any, start: int, end: int) -> tuple[
 
 def _window_index(index: Any, start: int, end: int) -> Any:
     """A copy of a source's word index holding only the words inside original offsets [start, end)."""
-    import copy
-
-    words = set(index.view.words_between(start, end))
-    narrowed = copy.copy(index)
-    narrowed.grams = {g: [p for p in ps if p in words] for g, ps in index.grams.items()}
-    narrowed.unigrams = {w: [p for p in ps if p in words] for w, ps in index.unigrams.items()}
-    return narrowed
+    words = index.view.words_between(start, end)
+    return index.within(words.start, words.stop)
 
 
 # --- output -----------------------------------------------------------------------------------------------

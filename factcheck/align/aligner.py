@@ -48,10 +48,10 @@ def _seed_runs(qw: QuoteWords, index: SourceIndex) -> list[Run]:
     for i in range(len(words) - k + 1):
         if any(breaks[i + 1 : i + k]) or any(editorial[i : i + k]):
             continue
-        hits = index.positions(tuple(words[i : i + k]))
-        if len(hits) > MAX_SEED_HITS:
+        gram = tuple(words[i : i + k])
+        if index.count(gram) > MAX_SEED_HITS:
             continue
-        for p in hits:
+        for p in index.positions(gram):
             if (i, p) in seen:
                 continue
             a, b = i, p
@@ -85,15 +85,14 @@ def _local_runs(qw: QuoteWords, chain: list[Run], index: SourceIndex) -> list[Ru
     for i, word in enumerate(qw.words):
         if covered[i] or qw.bracketed[i] or (i > 0 and not covered[i - 1] and runs and runs[-1].q_end > i):
             continue
-        for p in index.unigrams.get(word, []):
-            if lo <= p < hi:
-                n = 0
-                while (
-                    i + n < len(qw.words) and p + n < hi and not covered[i + n] and not qw.bracketed[i + n]
-                    and qw.words[i + n] == src[p + n]
-                ):
-                    n += 1
-                runs.append(Run(i, p, n))
+        for p in index.word_positions(word, lo, hi):
+            n = 0
+            while (
+                i + n < len(qw.words) and p + n < hi and not covered[i + n] and not qw.bracketed[i + n]
+                and qw.words[i + n] == src[p + n]
+            ):
+                n += 1
+            runs.append(Run(i, p, n))
     return runs
 
 
@@ -167,7 +166,7 @@ def align(quote: Quote, release: LoadedDocument, index: SourceIndex, settings: S
 def exact_occurrences(quote: Quote, release: LoadedDocument, index: SourceIndex) -> list[int]:
     """Source word positions where every word of the quotation appears, in order, exactly."""
     words = tuple(quote_words(release, quote).words)
-    if not words or len(index.unigrams.get(words[0], ())) > MAX_SEED_HITS:
+    if not words or index.word_count(words[0]) > MAX_SEED_HITS:
         return []
     return index.positions(words)
 

@@ -1,16 +1,19 @@
 """The words the aligner compares: a source's, indexed once, and a quotation's, with what it marks about them.
 
 The source is indexed once (word n-grams to positions, and each word's form: its stem in one spelling), so
-finding a quotation costs time in proportion to its own length, not the source's.
+finding a quotation costs time in proportion to its own length, not the source's, and the index costs some
+thirty bytes a word of the source.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from factcheck.text import LoadedDocument, TextView, stem
@@ -26,62 +29,112 @@ def form_key(word: str) -> str:
     return stem(american(word))
 
 
+class Postings:
+    """Where each id occurs in a sequence of ids, ascending: the positions sorted by id (a stable sort keeps
+    each id's in order), with where each id's run of them starts. Some twelve bytes a position, where a dict of
+    lists of ints costs some fifty, and built in one pass of numpy."""
+
+    def __init__(self, ids: np.ndarray, size: int) -> None:
+        self.order = np.argsort(ids, kind="stable").astype(np.int64)
+        self.bounds = np.zeros(size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(ids, minlength=size), out=self.bounds[1:])
+
+    def count(self, at: int) -> int:
+        return int(self.bounds[at + 1] - self.bounds[at])
+
+    def of(self, at: int) -> np.ndarray:
+        return self.order[self.bounds[at] : self.bounds[at + 1]]
+
+    def between(self, at: int, lo: int, hi: int) -> np.ndarray:
+        """The positions of id `at` in [lo, hi)."""
+        found = self.of(at)
+        return found[np.searchsorted(found, lo) : np.searchsorted(found, hi)]
+
+    def within(self, lo: int, hi: int) -> Postings:
+        """The same postings holding only the positions in [lo, hi)."""
+        narrowed = copy.copy(self)
+        ids = np.repeat(np.arange(len(self.bounds) - 1), np.diff(self.bounds))
+        keep = (self.order >= lo) & (self.order < hi)
+        narrowed.order = self.order[keep]
+        narrowed.bounds = np.searchsorted(ids[keep], np.arange(len(self.bounds)))
+        return narrowed
+
+
 @dataclass(frozen=True)
 class WordForms:
     """A source's words by form: each form's first word (in sorted order), the long words by length (the typo
-    candidates), and each position's form with where each form starts."""
+    candidates), and each position's form (`at_forms`, an index into `forms`) with where each form occurs."""
 
     first_word: dict[str, str]
     long_words: dict[int, list[str]]
-    keys: list[str]
-    starts: dict[str, list[int]]
+    forms: dict[str, int]
+    at_forms: np.ndarray
+    where: Postings
 
     @classmethod
-    def of(cls, words: list[str], unigrams: dict[str, list[int]]) -> WordForms:
-        keys = {w: form_key(w) for w in sorted(unigrams)}
+    def of(cls, word_ids: np.ndarray, vocabulary: dict[str, int]) -> WordForms:
+        keys = {w: form_key(w) for w in sorted(vocabulary)}
         first_word: dict[str, str] = {}
         long_words: defaultdict[int, list[str]] = defaultdict(list)
+        forms: dict[str, int] = {}
+        form_of_word = np.zeros(len(vocabulary), dtype=np.int64)
         for w, key in keys.items():
             first_word.setdefault(key, w)
             if len(w) >= MIN_TYPO_LENGTH and w.isalpha():
                 long_words[len(w)].append(w)
-        at_keys = [keys[w] for w in words]
-        starts: defaultdict[str, list[int]] = defaultdict(list)
-        for i, key in enumerate(at_keys):
-            starts[key].append(i)
-        return cls(first_word, dict(long_words), at_keys, dict(starts))
+            form_of_word[vocabulary[w]] = forms.setdefault(key, len(forms))
+        at_forms = form_of_word[word_ids]
+        return cls(first_word, dict(long_words), forms, at_forms, Postings(at_forms, len(forms)))
 
 
 class SourceIndex:
     """Word n-gram positions of a source document, built once and reused for every quotation.
 
-    Everything is built from the source alone: the n-grams here, the word forms on first use (`forms`), and
-    `_source_forms`, a memo of the pure function `source_form`, so one index is safe to share between checks
-    and threads."""
+    Each word is numbered (`vocabulary`, in order of first use) and each n-gram ranked among the source's
+    distinct n-grams; positions are looked up by number in Postings, in time that grows with the logarithm of
+    the source's length. Everything is built from the source alone: the postings here, the word forms on first
+    use (`forms`), and `_source_forms`, a memo of the pure function `source_form`, so one index is safe to
+    share between checks and threads."""
 
     def __init__(self, doc: LoadedDocument, seed_words: int) -> None:
         self.doc = doc
         self.view: TextView = doc.view
         self.k = seed_words
         words = self.view.words
-        self.grams: dict[tuple[str, ...], list[int]] = defaultdict(list)
-        for i in range(len(words) - seed_words + 1):
-            self.grams[tuple(words[i : i + seed_words])].append(i)
-        self.unigrams: dict[str, list[int]] = defaultdict(list)
-        for i, w in enumerate(words):
-            self.unigrams[w].append(i)
+        self.vocabulary: dict[str, int] = {}
+        self.word_ids = np.fromiter(
+            (self.vocabulary.setdefault(w, len(self.vocabulary)) for w in words), dtype=np.int64, count=len(words)
+        )
+        self._words = Postings(self.word_ids, len(self.vocabulary))
+        # an n-gram's rank: that of its first n-1 words' among theirs, combined with its last word's number
+        self._gram_keys: list[np.ndarray] = []
+        grams = max(0, len(words) - seed_words + 1)
+        rank = self.word_ids[:grams]
+        distinct = len(self.vocabulary)
+        for j in range(1, seed_words):
+            keys, rank = np.unique(rank * len(self.vocabulary) + self.word_ids[j : j + grams], return_inverse=True)
+            self._gram_keys.append(keys)
+            distinct = len(keys)
+        self._grams = Postings(rank, distinct)
         self._source_forms: dict[tuple[str, float], str] = {}
+
+    def within(self, first: int, end: int) -> SourceIndex:
+        """A copy that finds only the words at positions [first, end) (the rest of the source stays readable)."""
+        narrowed = copy.copy(self)
+        narrowed._words = self._words.within(first, end)
+        narrowed._grams = self._grams.within(first, end)
+        return narrowed
 
     @cached_property
     def forms(self) -> WordForms:
         """The source's words by form, built on first use (most checks never need them, and building them
         stems every distinct word): a pure function of the source, so computing it twice gives the same."""
-        return WordForms.of(self.view.words, self.unigrams)
+        return WordForms.of(self.word_ids, self.vocabulary)
 
     def source_form(self, word: str, typo_ratio: float) -> str:
         """The source's own word for a quotation word the source never uses: the same word in another form
         (tense, number, British or American spelling) or, for a long word, a typo of it; else the word itself."""
-        if word in self.unigrams or not word.isalpha():
+        if word in self.vocabulary or not word.isalpha():
             return word
         known = self._source_forms.get((word, typo_ratio))
         if known is None:  # a pure function of the source, remembered: safe to share between threads
@@ -102,17 +155,61 @@ class SourceIndex:
         """Where the source first has these words in the same forms, in order (a short quotation whose words are
         all the source's in other forms)."""
         forms = self.forms
-        for at in forms.starts.get(keys[0], [])[:MAX_SEED_HITS]:
-            if forms.keys[at : at + len(keys)] == keys:
-                return at
+        wanted = [forms.forms.get(key, -1) for key in keys]
+        if wanted[0] < 0:
+            return None
+        for at in forms.where.of(wanted[0])[:MAX_SEED_HITS].tolist():
+            if forms.at_forms[at : at + len(keys)].tolist() == wanted:
+                return int(at)
         return None
 
-    def positions(self, gram: tuple[str, ...]) -> list[int]:
+    def word_count(self, word: str) -> int:
+        """How often the source has this word."""
+        at = self.vocabulary.get(word)
+        return 0 if at is None else self._words.count(at)
+
+    def word_positions(self, word: str, lo: int, hi: int) -> list[int]:
+        """Where the source has this word among word positions [lo, hi), in order."""
+        at = self.vocabulary.get(word)
+        return [] if at is None else self._words.between(at, lo, hi).tolist()
+
+    def count(self, gram: tuple[str, ...]) -> int:
+        """How often the source has these words in this order (len(positions(gram)), without listing them)."""
         if len(gram) == self.k:
-            return self.grams.get(gram, [])
-        hits = self.unigrams.get(gram[0], [])
-        words = self.view.words
-        return [p for p in hits if tuple(words[p : p + len(gram)]) == gram]
+            rank = self._gram_rank(gram)
+            return 0 if rank is None else self._grams.count(rank)
+        return len(self._positions(gram))
+
+    def positions(self, gram: tuple[str, ...]) -> list[int]:
+        """Where the source has these words in this order, in order."""
+        if len(gram) == self.k:
+            rank = self._gram_rank(gram)
+            return [] if rank is None else self._grams.of(rank).tolist()
+        found: list[int] = self._positions(gram).tolist()
+        return found
+
+    def _gram_rank(self, gram: tuple[str, ...]) -> int | None:
+        rank = self.vocabulary.get(gram[0])
+        for word, keys in zip(gram[1:], self._gram_keys):
+            at = self.vocabulary.get(word)
+            if rank is None or at is None:
+                return None
+            key = rank * len(self.vocabulary) + at
+            rank = int(np.searchsorted(keys, key))
+            if rank == len(keys) or keys[rank] != key:
+                return None
+        return rank
+
+    def _positions(self, gram: tuple[str, ...]) -> np.ndarray:
+        first = self.vocabulary.get(gram[0])
+        if first is None:
+            return np.zeros(0, dtype=np.int64)
+        hits = self._words.of(first)
+        for offset, word in enumerate(gram[1:], 1):
+            at = self.vocabulary.get(word, -1)
+            hits = hits[hits + offset < len(self.word_ids)]
+            hits = hits[self.word_ids[hits + offset] == at]
+        return hits
 
 
 @dataclass

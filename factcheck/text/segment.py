@@ -182,7 +182,8 @@ def split_paragraph(
     margin = min(WINDOW_MARGIN, window // 4)
     spans: list[tuple[int, int]] = []
     at = 0  # where the sentences still to be found start
-    while paragraph[at:].strip():
+    body_end = len(paragraph.rstrip())
+    while at < body_end:
         start = at
         for a, _ in reversed(spans):
             if at - a > margin:
