@@ -106,3 +106,49 @@ def test_alignment_never_crashes_on_arbitrary_unicode(source, inner):
     for op in a.ops:
         assert 0 <= op.source_start <= op.source_end <= len(source)
         assert 0 <= op.quote_start <= op.quote_end <= len(release_text)
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c", "the", "of"]), min_size=0, max_size=60), st.data())
+def test_the_index_finds_every_ngram_where_a_scan_of_the_words_does(words, data):
+    src = build_document("s", " ".join(words))
+    index = SourceIndex(src, SETTINGS.align.seed_words)
+    gram = tuple(data.draw(st.lists(st.sampled_from(["a", "b", "c", "the", "x"]), min_size=1, max_size=4)))
+    scanned = [p for p in range(len(words)) if tuple(words[p : p + len(gram)]) == gram]
+    assert index.positions(gram) == scanned
+    assert index.count(gram) == len(scanned)
+    lo, hi = sorted(data.draw(st.lists(st.integers(0, max(1, len(words))), min_size=2, max_size=2)))
+    assert index.word_positions(gram[0], lo, hi) == [p for p in range(lo, min(hi, len(words))) if words[p] == gram[0]]
+    assert index.within(lo, hi).positions(gram) == [p for p in scanned if lo <= p < hi]
+
+
+def test_a_quotation_across_a_window_seam_of_a_one_line_source_is_found_whole(fake_embedder):
+    """A source extracted as one line is split into sentences a window at a time: a quotation that runs from
+    one sentence into the next, at every sentence boundary around the first seam, is found word for word at
+    its own offsets."""
+    from pathlib import Path
+
+    from factcheck import check
+    from factcheck.text.segment import SEGMENT_WINDOW, WINDOW_MARGIN
+
+    path = Path(__file__).resolve().parent.parent / "samples" / "birmingham-2021" / "source.txt"
+    source = path.read_text(encoding="utf-8").replace("\n", " ")
+    doc = build_document("one-line", source)
+    assert len(doc.paragraphs) == 1 and len(source) > SEGMENT_WINDOW
+    view = doc.view
+    excerpts = []
+    for before, after in zip(doc.sentences, doc.sentences[1:]):
+        if not SEGMENT_WINDOW - 3 * WINDOW_MARGIN <= after.start <= SEGMENT_WINDOW:
+            continue
+        words = view.words_between(before.start, after.end)
+        seam = view.words_between(before.start, before.end).stop
+        if seam - words.start < 6 or words.stop - seam < 6:
+            continue
+        start, end = view.word_start[seam - 6], view.word_end[seam + 5]
+        if not any(mark in source[start:end] for mark in "“”‘’\"'[]()…"):
+            excerpts.append((start, end))
+    assert len(excerpts) >= 5
+    release = "\n\n".join(f"The report found “{source[a:b]}”." for a, b in excerpts)
+    report = check(release, doc, embedder=fake_embedder)
+    assert [(q.score, q.source_start, q.source_end) for q in report.quotes] == [(100, a, b) for a, b in excerpts]
+    assert "not_in_source" not in {q.verdict for q in report.quotes}

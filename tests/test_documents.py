@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from factcheck.errors import BinaryInputError, EmptyInputError
 from factcheck.inputs import decode
 from factcheck.text import build_document, normalise, sentence_segmenter, split_paragraph
-from factcheck.text.segment import ONE_SENTENCE
+from factcheck.text.segment import MAX_SENTENCE_CHARS, ONE_SENTENCE, SEGMENT_WINDOW
 
 
 def test_normalised_words_point_back_at_the_original_characters():
@@ -193,6 +193,54 @@ def test_the_one_sentence_shortcut_agrees_with_pysbd(text):
 
     paragraph = normalise(text).norm
     assert split_paragraph(paragraph) == split_paragraph(paragraph, pysbd.Segmenter(language="en", clean=False))
+
+
+def _one_line(path: Path) -> str:
+    """A sample source as a PDF or web page extracted to one line gives it: every line break a space."""
+    return path.read_text(encoding="utf-8").replace("\n", " ")
+
+
+LONG_SOURCES = [SAMPLES / "birmingham-2021" / "source.txt", *sorted(SAMPLES.glob("corpus/*/source.txt"))[:6]]
+
+
+def test_a_one_line_source_read_in_windows_splits_as_read_whole():
+    """Windows far smaller than the real one (several seams a source) find the sentences pysbd finds whole."""
+    for path in LONG_SOURCES:
+        line = normalise(_one_line(path)).norm
+        assert len(line) > 3 * 2000
+        assert split_paragraph(line, window=2000) == split_paragraph(line, window=len(line)), path.parent.name
+
+
+def test_a_one_line_source_has_its_sentences_at_their_original_offsets():
+    text = _one_line(SAMPLES / "birmingham-2021" / "source.txt")
+    assert len(text) > SEGMENT_WINDOW and "\n" not in text.strip()
+    doc = build_document("one-line", text)
+    assert len(doc.paragraphs) == 1
+    pieces = [text[s.start : s.end] for s in doc.sentences]
+    assert all(p == p.strip() and p for p in pieces)
+    assert all(a.end <= b.start for a, b in zip(doc.sentences, doc.sentences[1:]))
+    # every word is in a sentence, in order: nothing is lost or read twice at a window's seam
+    assert [w for p in pieces for w in normalise(p).words] == doc.view.words
+    # a sentence from well past the first window, found whole at its own offsets
+    sentence = (
+        "Wide-ranging improvement programmes with key partners are making a positive difference for many children "
+        "in care."
+    )
+    assert text.index(sentence) > SEGMENT_WINDOW
+    assert sentence in pieces
+    # the same sentences as the paragraphed source, but where a heading now runs into the sentence after it
+    paragraphed = build_document("paragraphs", (SAMPLES / "birmingham-2021" / "source.txt").read_text(encoding="utf-8"))
+    kept = {" ".join(text[s.start : s.end].split()) for s in paragraphed.sentences}
+    assert sum(" ".join(p.split()) in kept for p in pieces) > 0.8 * len(pieces)
+
+
+def test_text_without_sentence_ends_is_cut_at_spaces_into_bounded_sentences():
+    words = normalise(_one_line(SAMPLES / "birmingham-2021" / "source.txt")).words
+    text = " ".join(words * 3)  # some 55,000 characters with no punctuation at all
+    doc = build_document("unpunctuated", text)
+    assert all(0 < s.end - s.start <= MAX_SENTENCE_CHARS for s in doc.sentences)
+    assert len(doc.sentences) >= len(text) // MAX_SENTENCE_CHARS
+    assert [w for s in doc.sentences for w in text[s.start : s.end].split()] == text.split()
 
 
 def test_a_long_one_line_text_is_read_as_text_not_as_a_path():
