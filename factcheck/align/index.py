@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -29,14 +30,20 @@ def form_key(word: str) -> str:
     return stem(american(word))
 
 
+def position_type(size: int) -> type[np.signedinteger[Any]]:
+    """Four bytes a position where they fit."""
+    return np.int32 if size < 2**31 else np.int64
+
+
 class Postings:
     """Where each id occurs in a sequence of ids, ascending: the positions sorted by id (a stable sort keeps
     each id's in order), with where each id's run of them starts. Some twelve bytes a position, where a dict of
     lists of ints costs some fifty, and built in one pass of numpy."""
 
     def __init__(self, ids: np.ndarray, size: int) -> None:
-        self.order = np.argsort(ids, kind="stable").astype(np.int64)
-        self.bounds = np.zeros(size + 1, dtype=np.int64)
+        kind = position_type(len(ids))
+        self.order = np.argsort(ids, kind="stable").astype(kind)
+        self.bounds = np.zeros(size + 1, dtype=kind)
         np.cumsum(np.bincount(ids, minlength=size), out=self.bounds[1:])
 
     def count(self, at: int) -> int:
@@ -77,7 +84,7 @@ class WordForms:
         first_word: dict[str, str] = {}
         long_words: defaultdict[int, list[str]] = defaultdict(list)
         forms: dict[str, int] = {}
-        form_of_word = np.zeros(len(vocabulary), dtype=np.int64)
+        form_of_word = np.zeros(len(vocabulary), dtype=position_type(len(word_ids)))
         for w, key in keys.items():
             first_word.setdefault(key, w)
             if len(w) >= MIN_TYPO_LENGTH and w.isalpha():
@@ -103,13 +110,15 @@ class SourceIndex:
         words = self.view.words
         self.vocabulary: dict[str, int] = {}
         self.word_ids = np.fromiter(
-            (self.vocabulary.setdefault(w, len(self.vocabulary)) for w in words), dtype=np.int64, count=len(words)
+            (self.vocabulary.setdefault(w, len(self.vocabulary)) for w in words),
+            dtype=position_type(len(words)),
+            count=len(words),
         )
         self._words = Postings(self.word_ids, len(self.vocabulary))
         # an n-gram's rank: that of its first n-1 words' among theirs, combined with its last word's number
         self._gram_keys: list[np.ndarray] = []
         grams = max(0, len(words) - seed_words + 1)
-        rank = self.word_ids[:grams]
+        rank = self.word_ids[:grams].astype(np.int64)  # rank * vocabulary size + number needs eight bytes
         distinct = len(self.vocabulary)
         for j in range(1, seed_words):
             keys, rank = np.unique(rank * len(self.vocabulary) + self.word_ids[j : j + grams], return_inverse=True)

@@ -40,15 +40,61 @@ def cluster_end(text: str, i: int) -> int:
     return j
 
 
+class OffsetMap(Sequence[int]):
+    """The original offset of each normalised character, kept as runs: characters that come from consecutive
+    original ones (nearly all of a text) are one run, stored as where it starts in both texts. A collapsed
+    space, an expanded or composed character starts a new one, so a map costs some eight bytes a paragraph
+    break, where an offset a character costs four or more."""
+
+    def __init__(self, size: int) -> None:
+        self.norm = offsets(size)  # each run's first normalised index
+        self.orig = offsets(size)  # and the original offset it came from
+        self.length = 0
+        self._next = -1  # the original offset that would continue the last run
+
+    def add(self, orig: int, count: int = 1) -> None:
+        """`count` normalised characters, from original offsets orig, orig + 1, …"""
+        if orig != self._next:
+            self.norm.append(self.length)
+            self.orig.append(orig)
+        self.length += count
+        self._next = orig + count
+
+    def __len__(self) -> int:
+        return self.length
+
+    @overload
+    def __getitem__(self, k: int) -> int: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[int]: ...
+    def __getitem__(self, k: int | slice) -> int | list[int]:
+        if isinstance(k, slice):
+            return [self[i] for i in range(self.length)[k]]
+        k = range(self.length)[k]
+        run = bisect_right(self.norm, k) - 1
+        return self.orig[run] + k - self.norm[run]
+
+    def first_at_or_after(self, i: int) -> int:
+        """The first normalised index whose original offset is `i` or more (bisect_left on the offsets)."""
+        run = bisect_left(self.orig, i)  # the first run that starts at `i` or after
+        if run > 0:
+            end = self.norm[run] if run < len(self.norm) else self.length
+            before = run - 1
+            if i < self.orig[before] + end - self.norm[before]:  # `i` is inside the run before
+                return self.norm[before] + i - self.orig[before]
+        return self.norm[run] if run < len(self.norm) else self.length
+
+
 @dataclass
 class TextView:
     """The normalised text of a document, its words, and maps back to the original characters.
 
-    Only each normalised character's original offset is stored (`orig_start`); where it ends (`orig_end`) and
-    the way back (`norm_at`) are worked out from it, so a view costs some five bytes a character, not fifty."""
+    Where each normalised character came from is kept as runs (`orig_start`); where it ends (`orig_end`) and
+    the way back (`norm_at`) are worked out from them, so a view costs about the text again, where a list of
+    ints for each character costs some forty bytes a character."""
 
     norm: str
-    orig_start: array[int]  # orig_start[k]: original offset of the character norm[k] came from
+    orig_start: OffsetMap  # orig_start[k]: original offset of the character norm[k] came from
     words: list[str] = field(default_factory=list)  # lower-cased normalised words (one string object each)
     word_start: array[int] = field(default_factory=lambda: array("i"))  # original offsets
     word_end: array[int] = field(default_factory=lambda: array("i"))
@@ -70,11 +116,12 @@ class TextView:
     def norm_index(self, i: int) -> int:
         """The first normalised index at or after original offset `i` (inside a character and its combining
         marks: that character's first)."""
-        k = bisect_left(self.orig_start, i)
-        if k > 0 and (k == len(self.orig_start) or self.orig_start[k] != i):
-            before = self.orig_start[k - 1]
+        starts = self.orig_start
+        k = starts.first_at_or_after(i)
+        if k > 0 and (k == len(starts) or starts[k] != i):
+            before = starts[k - 1]
             if cluster_end(self.original, before) > i:
-                return bisect_left(self.orig_start, before)
+                return starts.first_at_or_after(before)
         return k
 
     def to_orig(self, norm_start: int, norm_end: int) -> tuple[int, int]:
@@ -135,7 +182,7 @@ class NormAt(Sequence[int]):
 def normalise(text: str) -> TextView:
     """The normalised view of `text`: NFKC, one quote mark and dash, single spaces; each character mapped back."""
     out: list[str] = []
-    starts = offsets(len(text))
+    starts = OffsetMap(len(text))
     i, n = 0, len(text)
     after_space = True
     while i < n:
@@ -146,7 +193,7 @@ def normalise(text: str) -> TextView:
                 j -= 1
             if j > i:
                 out.append(text[i:j])
-                starts.extend(range(i, j))
+                starts.add(i, j - i)
                 after_space = text[j - 1] == " "
                 i = j
                 continue
@@ -155,22 +202,32 @@ def normalise(text: str) -> TextView:
         if cluster.isspace():
             if not after_space:
                 out.append(" ")
-                starts.append(i)
+                starts.add(i)
                 after_space = True
         else:
             folded = cluster if cluster.isascii() else unicodedata.normalize("NFKC", cluster).translate(QUOTE_FOLD)
             out.append(folded)
-            starts.extend([i] * len(folded))
+            for _ in folded:
+                starts.add(i)
             after_space = False if folded else after_space
         i = j
     view = TextView("".join(out), starts, original=text)
     view.word_start = offsets(n)
     view.word_end = offsets(n)
     known: dict[str, str] = {}  # one string object for each distinct word: a long text repeats most of them
+    run_norm, run_orig = starts.norm, starts.orig
+    runs = len(run_norm)
+    at_run = 0  # the run of the word's first character: words come in order, so the runs are walked once
     for m in WORD.finditer(view.norm):
         word = m.group().lower()
         view.words.append(known.setdefault(word, word))
-        view.word_start.append(starts[m.start()])
-        end = starts[m.end() - 1] + 1
+        first, last = m.start(), m.end() - 1
+        while at_run + 1 < runs and run_norm[at_run + 1] <= first:
+            at_run += 1
+        view.word_start.append(run_orig[at_run] + first - run_norm[at_run])
+        last_run = at_run
+        while last_run + 1 < runs and run_norm[last_run + 1] <= last:
+            last_run += 1
+        end = run_orig[last_run] + last - run_norm[last_run] + 1
         view.word_end.append(end if end == n or text[end] < "\u0300" else cluster_end(text, end - 1))
     return view
