@@ -117,6 +117,7 @@ def test_the_index_finds_every_ngram_where_a_scan_of_the_words_does(words, data)
     scanned = [p for p in range(len(words)) if tuple(words[p : p + len(gram)]) == gram]
     assert index.positions(gram) == scanned
     assert index.count(gram) == len(scanned)
+    assert index.seed_positions(gram, 2) == (scanned if len(scanned) <= 2 else [])
     lo, hi = sorted(data.draw(st.lists(st.integers(0, max(1, len(words))), min_size=2, max_size=2)))
     assert index.word_positions(gram[0], lo, hi) == [p for p in range(lo, min(hi, len(words))) if words[p] == gram[0]]
     assert index.within(lo, hi).positions(gram) == [p for p in scanned if lo <= p < hi]

@@ -48,10 +48,7 @@ def _seed_runs(qw: QuoteWords, index: SourceIndex) -> list[Run]:
     for i in range(len(words) - k + 1):
         if any(breaks[i + 1 : i + k]) or any(editorial[i : i + k]):
             continue
-        gram = tuple(words[i : i + k])
-        if index.count(gram) > MAX_SEED_HITS:
-            continue
-        for p in index.positions(gram):
+        for p in index.seed_positions(tuple(words[i : i + k]), MAX_SEED_HITS):
             if (i, p) in seen:
                 continue
             a, b = i, p

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import re
+from array import array
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
@@ -35,36 +37,51 @@ def position_type(size: int) -> type[np.signedinteger[Any]]:
     return np.int32 if size < 2**31 else np.int64
 
 
+FEW_POSITIONS = 64  # as many positions as this are read through in Python: two numpy calls cost more
+
+
 class Postings:
     """Where each id occurs in a sequence of ids, ascending: the positions sorted by id (a stable sort keeps
     each id's in order), with where each id's run of them starts. Some twelve bytes a position, where a dict of
     lists of ints costs some fifty, and built in one pass of numpy."""
 
     def __init__(self, ids: np.ndarray, size: int) -> None:
-        kind = position_type(len(ids))
-        self.order = np.argsort(ids, kind="stable").astype(kind)
-        self.bounds = np.zeros(size + 1, dtype=kind)
-        np.cumsum(np.bincount(ids, minlength=size), out=self.bounds[1:])
+        self.order = np.argsort(ids, kind="stable").astype(position_type(len(ids)))
+        bounds = np.zeros(size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(ids, minlength=size), out=bounds[1:])
+        self.bounds = _as_array(bounds)  # read one entry at a time: an array's items are cheaper than numpy's
 
     def count(self, at: int) -> int:
-        return int(self.bounds[at + 1] - self.bounds[at])
+        return self.bounds[at + 1] - self.bounds[at]
 
     def of(self, at: int) -> np.ndarray:
         return self.order[self.bounds[at] : self.bounds[at + 1]]
 
-    def between(self, at: int, lo: int, hi: int) -> np.ndarray:
+    def listed(self, at: int) -> list[int]:
+        found: list[int] = self.of(at).tolist()
+        return found
+
+    def between(self, at: int, lo: int, hi: int) -> list[int]:
         """The positions of id `at` in [lo, hi)."""
+        if self.count(at) <= FEW_POSITIONS:
+            return [p for p in self.listed(at) if lo <= p < hi]
         found = self.of(at)
-        return found[np.searchsorted(found, lo) : np.searchsorted(found, hi)]
+        inside: list[int] = found[np.searchsorted(found, lo) : np.searchsorted(found, hi)].tolist()
+        return inside
 
     def within(self, lo: int, hi: int) -> Postings:
         """The same postings holding only the positions in [lo, hi)."""
         narrowed = copy.copy(self)
-        ids = np.repeat(np.arange(len(self.bounds) - 1), np.diff(self.bounds))
+        bounds = np.frombuffer(self.bounds, dtype=np.int64)
+        ids = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
         keep = (self.order >= lo) & (self.order < hi)
         narrowed.order = self.order[keep]
-        narrowed.bounds = np.searchsorted(ids[keep], np.arange(len(self.bounds)))
+        narrowed.bounds = _as_array(np.searchsorted(ids[keep], np.arange(len(bounds))))
         return narrowed
+
+
+def _as_array(values: np.ndarray) -> array[int]:
+    return array("q", values.astype(np.int64).tobytes())
 
 
 @dataclass(frozen=True)
@@ -116,13 +133,13 @@ class SourceIndex:
         )
         self._words = Postings(self.word_ids, len(self.vocabulary))
         # an n-gram's rank: that of its first n-1 words' among theirs, combined with its last word's number
-        self._gram_keys: list[np.ndarray] = []
+        self._gram_keys: list[array[int]] = []
         grams = max(0, len(words) - seed_words + 1)
         rank = self.word_ids[:grams].astype(np.int64)  # rank * vocabulary size + number needs eight bytes
         distinct = len(self.vocabulary)
         for j in range(1, seed_words):
             keys, rank = np.unique(rank * len(self.vocabulary) + self.word_ids[j : j + grams], return_inverse=True)
-            self._gram_keys.append(keys)
+            self._gram_keys.append(_as_array(keys))
             distinct = len(keys)
         self._grams = Postings(rank, distinct)
         self._source_forms: dict[tuple[str, float], str] = {}
@@ -180,7 +197,7 @@ class SourceIndex:
     def word_positions(self, word: str, lo: int, hi: int) -> list[int]:
         """Where the source has this word among word positions [lo, hi), in order."""
         at = self.vocabulary.get(word)
-        return [] if at is None else self._words.between(at, lo, hi).tolist()
+        return [] if at is None else self._words.between(at, lo, hi)
 
     def count(self, gram: tuple[str, ...]) -> int:
         """How often the source has these words in this order (len(positions(gram)), without listing them)."""
@@ -193,9 +210,19 @@ class SourceIndex:
         """Where the source has these words in this order, in order."""
         if len(gram) == self.k:
             rank = self._gram_rank(gram)
-            return [] if rank is None else self._grams.of(rank).tolist()
+            return [] if rank is None else self._grams.listed(rank)
         found: list[int] = self._positions(gram).tolist()
         return found
+
+    def seed_positions(self, gram: tuple[str, ...], limit: int) -> list[int]:
+        """positions(gram), or none when there are more than `limit` (too common to place a quotation by)."""
+        if len(gram) != self.k:
+            found = self.positions(gram)
+            return found if len(found) <= limit else []
+        rank = self._gram_rank(gram)
+        if rank is None or self._grams.count(rank) > limit:
+            return []
+        return self._grams.listed(rank)
 
     def _gram_rank(self, gram: tuple[str, ...]) -> int | None:
         rank = self.vocabulary.get(gram[0])
@@ -204,7 +231,7 @@ class SourceIndex:
             if rank is None or at is None:
                 return None
             key = rank * len(self.vocabulary) + at
-            rank = int(np.searchsorted(keys, key))
+            rank = bisect_left(keys, key)  # on an array: one call, where np.searchsorted costs several microseconds
             if rank == len(keys) or keys[rank] != key:
                 return None
         return rank
