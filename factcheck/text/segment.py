@@ -1,7 +1,10 @@
 """Paragraphs and sentences of a text, as offsets into its original characters.
 
 Paragraphs are found on the original text (blank lines, bullets, indentation, colons); sentences on each
-paragraph's normalised view by pysbd, sped up where that leaves its results unchanged.
+paragraph's normalised view by pysbd, sped up where that leaves its results unchanged. A paragraph longer than
+SEGMENT_WINDOW (a PDF or web page extracted as one line) is given to pysbd a window at a time, since pysbd's
+cost grows with the square of what it reads at once, so loading costs time in proportion to the text's length
+whatever its layout.
 """
 
 from __future__ import annotations
