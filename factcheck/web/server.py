@@ -51,12 +51,13 @@ class _Config(uvicorn.Config):
 
 
 class FactcheckProtocol(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol (h11) with two changes. A connection that has not sent a whole request line
-    and headers within limits.header_timeout, from when it opened or its last answer was sent, is answered 408
-    and closed: uvicorn itself times out only a connection left idle after an answer, so a client sending its
-    headers a byte at a time would hold its connection for ever. And a request h11 cannot parse (a Content-Length
-    that is not a number, a broken header) is answered as factcheck answers every error, with the security
-    headers, and as the API's JSON error when it was for /api/."""
+    """uvicorn's HTTP/1.1 protocol (h11) with two changes. A request's line and headers must all arrive within
+    limits.header_timeout, counted from when the connection opened (for its first request) or from the first
+    byte of a later one; otherwise the connection is answered 408 and closed. uvicorn itself times out only a
+    connection left idle after an answer (timeout_keep_alive, which still does), so a client that opened a
+    connection and sent nothing, or sent its headers a byte at a time, would hold it for ever. And a request h11
+    cannot parse (a Content-Length that is not a number, a broken header) is answered as factcheck answers every
+    error, with the security headers, and as the API's JSON error when it was for /api/."""
 
     def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
@@ -74,18 +75,21 @@ class FactcheckProtocol(H11Protocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self.conn.their_state is h11.IDLE:
+        if self.conn.their_state is h11.IDLE:  # a request's line and headers, or part of them
             self._head = (self._head + data)[:HEAD_KEPT]
+            if self._header_deadline is None:  # the first bytes of a later request
+                self._arm_header_deadline()
         super().data_received(data)
-        if self.conn.their_state is not h11.IDLE:  # its request line and headers have arrived
+        if self.conn.their_state is not h11.IDLE:  # its line and headers have all arrived
             self._cancel_header_deadline()
 
     def on_response_complete(self) -> None:
-        self._head = b""
-        self._arm_header_deadline()
+        self._head = b""  # and the connection is idle: uvicorn's keep-alive timeout, not the header deadline
         super().on_response_complete()
-        if self.conn.their_state is not h11.IDLE:  # a pipelined request, already under way
-            self._cancel_header_deadline()
+        pipelined = self.conn.trailing_data[0]  # the start of a next request, sent with the last one
+        if pipelined and self.conn.their_state is h11.IDLE and self._header_deadline is None:
+            self._head = pipelined[:HEAD_KEPT]
+            self._arm_header_deadline()
 
     def _arm_header_deadline(self) -> None:
         self._cancel_header_deadline()
