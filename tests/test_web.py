@@ -284,6 +284,21 @@ def test_a_request_without_content_length_is_refused(server):
     assert b" 411 " in answer.split(b"\r\n", 1)[0]
 
 
+def test_a_form_sent_in_chunks_gives_the_same_report(server):
+    """A body without a Content-Length, in chunks as a streaming client sends it, is read like any other."""
+    body, content_type = multipart([("release_text", RELEASE), ("source_text", SOURCE), ("release_file", ("", b"")), ("source_file", ("", b""))])
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        pieces = (body[i : i + 4096] for i in range(0, len(body), 4096))
+        conn.request("POST", "/check", body=pieces, headers={"Content-Type": content_type}, encode_chunked=True)
+        response = conn.getresponse()
+        status, page = response.status, response.read().decode("utf-8")
+    finally:
+        conn.close()
+    assert status == 200 and "Silently elided" in page
+    assert page == post_fields(server, "/check", [("release_text", RELEASE), ("source_text", SOURCE), ("release_file", ("", b"")), ("source_file", ("", b""))])[2]
+
+
 def test_hostile_input_is_escaped(server):
     attack = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     release = f"Ofsted said: \u201cMost children {attack} are well.\u201d\n"
