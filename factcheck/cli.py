@@ -529,12 +529,13 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option("--host", help="Address to listen on (keep 127.0.0.1 unless you mean to share it).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port (0 picks a free one).")] = 8000,
+    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow a --host other machines can reach.")] = False,
 ) -> None:
     """Serve a local page where you paste or upload a release and its source and get the HTML report."""
     from factcheck.web import make_server
 
     try:
-        server = make_server(host, port, load_settings(), embedder=_embedder(ctx))
+        server = make_server(host, port, load_settings(), embedder=_embedder(ctx), allow_remote=allow_remote)
     except FactcheckError as e:
         _fail(str(e))
         return

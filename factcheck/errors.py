@@ -10,6 +10,7 @@ FactcheckError
  │         └── BlockedURLError
  ├── SettingsError     (the models/ configuration is wrong)
  ├── ProjectConfigError (a project's .factcheck.toml or [tool.factcheck] is wrong)
+ ├── ServeAddressError (factcheck serve asked to listen where other machines reach it)
  └── BaselineError     (a baseline file we cannot use)
 """
 
@@ -57,6 +58,10 @@ class SettingsError(FactcheckError):
 
 class ProjectConfigError(FactcheckError):
     """The project configuration (.factcheck.toml or [tool.factcheck] in pyproject.toml) is invalid."""
+
+
+class ServeAddressError(FactcheckError):
+    """factcheck serve listens on a loopback address unless --allow-remote is given."""
 
 
 class BaselineError(FactcheckError):

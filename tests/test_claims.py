@@ -322,3 +322,28 @@ def test_a_negation_elsewhere_in_the_source_sentence_does_not_reverse_the_claim(
     assert strength(claim, evidence, Qualifier(settings.lexicon), settings.lexicon).contradiction == ""
     reversed_claim = "Boris Johnson has said he does not accept Sue Gray's general findings in full"
     assert strength(reversed_claim, evidence, Qualifier(settings.lexicon), settings.lexicon).contradiction
+
+
+def test_an_opposite_word_about_another_thing_or_an_earlier_time_is_no_contradiction():
+    from factcheck.assess.strength import strength
+    from factcheck.config import load_settings
+
+    settings = load_settings()
+    q = Qualifier(settings.lexicon)
+    # sci-olympic-inspiration: both are 'levels', of different things
+    claim = "low levels of cardiorespiratory fitness in childhood are associated with a heightened risk of metabolic disorders"
+    evidence = "High levels of inspiration to participate in new activities reported following London 2012 are encouraging."
+    assert strength(claim, evidence, q, settings.lexicon).contradiction == ""
+    # insp3-trafford-2019-council: 'good' was the rating of the inspection before
+    claim = "Ofsted has rated Trafford Council's children's social care services inadequate for overall effectiveness"
+    evidence = (
+        "Since the last inspection in 2015, where services were rated as good overall, there has been widespread "
+        "deterioration in the quality of services for children in Trafford."
+    )
+    assert strength(claim, evidence, q, settings.lexicon).contradiction == ""
+    # the reference letter's take-up finding is still reversed
+    assert strength(
+        "Take-up is high.",
+        "Take-up, however, remains too low, meaning that a full enough understanding of the reason children go missing is not gained.",
+        q, settings.lexicon,
+    ).contradiction

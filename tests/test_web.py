@@ -279,9 +279,24 @@ def test_a_request_too_big_is_refused_by_its_content_length_before_it_is_read(se
 
 def test_a_request_without_content_length_is_refused(server):
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
-        sock.sendall(b"POST /check HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        sock.sendall(b"POST /check HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # neither a Content-Length nor chunks
         answer = sock.recv(65536)
     assert b" 411 " in answer.split(b"\r\n", 1)[0]
+
+
+def test_a_form_sent_in_chunks_gives_the_same_report(server):
+    """A body without a Content-Length, in chunks as a streaming client sends it, is read like any other."""
+    body, content_type = multipart([("release_text", RELEASE), ("source_text", SOURCE), ("release_file", ("", b"")), ("source_file", ("", b""))])
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        pieces = (body[i : i + 4096] for i in range(0, len(body), 4096))
+        conn.request("POST", "/check", body=pieces, headers={"Content-Type": content_type}, encode_chunked=True)
+        response = conn.getresponse()
+        status, page = response.status, response.read().decode("utf-8")
+    finally:
+        conn.close()
+    assert status == 200 and "Silently elided" in page
+    assert page == post_fields(server, "/check", [("release_text", RELEASE), ("source_text", SOURCE), ("release_file", ("", b"")), ("source_file", ("", b""))])[2]
 
 
 def test_hostile_input_is_escaped(server):
@@ -665,7 +680,7 @@ def test_the_api_answers_unknown_paths_with_404_and_wrong_methods_with_405(serve
 
 def test_the_api_needs_a_content_length_and_refuses_one_too_big_before_reading(server):
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
-        sock.sendall(b"POST /api/check HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        sock.sendall(b"POST /api/check HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\r\n")
         answer = b""
         while chunk := sock.recv(65536):
             answer += chunk

@@ -19,6 +19,7 @@ from factcheck.config import Lexicon, Settings
 from factcheck.embed import Embedder
 from factcheck.quotes import TOPIC_LEAD, alias_pattern, speech_verb_pattern
 from factcheck.text import LoadedDocument, normalise
+from factcheck.text.wordforms import NUMBER_WORDS as CARDINALS
 from factcheck.types import ClaimFinding, ClaimVerdict, Quote, Severity, Span
 
 MIN_CLAIM_WORDS = 6
@@ -31,10 +32,8 @@ NEGATION_MARGIN = 0.2  # a negation on one side only reverses a claim whose evid
 CLAIM_SEVERITY: dict[ClaimVerdict, Severity] = {
     "supported": "none", "partly": "none", "unsupported": "low", "contradicted": "medium",
 }
-NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "twenty": 20, "hundred": 100, "half": 50, "quarter": 25,
-}
+# the cardinals a quotation may spell either way, and the words a claim states a share with ('half' is 50 %)
+NUMBER_WORDS = {**{word: int(n) for word, n in CARDINALS.items()}, "hundred": 100, "half": 50, "quarter": 25}
 MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
 MONTH = re.compile(r"\b(?:" + "|".join(MONTHS) + r")\b", re.IGNORECASE)
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)

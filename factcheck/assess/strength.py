@@ -28,6 +28,15 @@ def _phrase_in(phrase: str, text: str) -> bool:
 
 
 SUBJECT_REACH = 4  # words either side of two opposite words that must share a content word: the same thing
+# Words that say how much of something, not what: 'low levels of fitness' and 'high levels of inspiration' are
+# about different things though both are 'levels'.
+MEASURE_WORDS = frozenset({
+    "level", "levels", "rate", "rates", "number", "numbers", "proportion", "share", "amount", "amounts", "degree",
+    "quality", "standard", "standards", "risk", "risks", "scale", "extent", "percentage", "figure", "figures",
+})
+# A clause about an earlier time ('Since the last inspection in 2015, where services were rated as good'):
+# an opposite word there describes the past, not what the claim says now.
+EARLIER_TIME = re.compile(r"\b(?:last|previous|previously|prior|earlier|formerly|once|since|(?:in|from) (?:19|20)\d\d)\b", re.IGNORECASE)
 
 
 def _near(text: str, phrase: str) -> set[str]:
@@ -38,7 +47,7 @@ def _near(text: str, phrase: str) -> set[str]:
     for i, word in enumerate(words):
         if word == first:
             near.update(w for w in words[max(0, i - SUBJECT_REACH) : i + SUBJECT_REACH + 1] if len(w) > 3)
-    return near - set(phrase.lower().split())
+    return near - set(phrase.lower().split()) - MEASURE_WORDS
 
 
 def _same_subject(claim: str, written: str, sentence: str, said: str) -> bool:
@@ -61,6 +70,12 @@ def _mostly_in(clause: str, claim: str) -> bool:
     stems = {w[:5] for w in claimed}
     shared = sum(1 for w in words if w in claimed or w[:5] in stems)
     return shared / len(words) >= NEGATED_CLAUSE_SHARE
+
+
+def _said_of_an_earlier_time(said: str, sentence: str, claim: str) -> bool:
+    """Whether the source's opposite word sits in a clause about an earlier time the claim does not name."""
+    clauses = [c for c in CLAUSE_BREAK.split(sentence) if c and _phrase_in(said, c)]
+    return bool(clauses) and all(EARLIER_TIME.search(c) or EARLIER_TIME.search(sentence.split(",")[0]) for c in clauses) and not EARLIER_TIME.search(claim)
 
 
 def _closest_sentence(claim: str, evidence: str) -> str:
@@ -93,6 +108,7 @@ def strength(
                 _phrase_in(written, claim) and _phrase_in(said, sentence) and not _phrase_in(written, evidence)
                 and not _phrase_in(said, claim)  # 'inadequate … to be good' holds both words: no reversal to read
                 and _same_subject(claim, written, sentence, said)
+                and not _said_of_an_earlier_time(said, sentence, claim)
             ):
                 found.contradiction = found.contradiction or f"the source says {said!r} where the release says {written!r}"
     hedges = [c.phrase for c in qualifier.cues(sentence, ("hedge",))]

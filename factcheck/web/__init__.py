@@ -1,6 +1,6 @@
 """`factcheck serve`: a local page where a person pastes or uploads a release and its sources and gets the HTML
-report, and a JSON API for programs. A thin shell over factcheck/run.py's check_and_render, on the standard
-library only (http.server.ThreadingHTTPServer; forms parsed with email.parser).
+report, and a JSON API for programs. A thin shell over factcheck/run.py's check_and_render: a Starlette
+application (factcheck/web/app.py) served by uvicorn (factcheck/web/server.py), forms parsed with python-multipart.
 
 The page (factcheck/web/page.py):
 - GET /           the form: the release (pasted, or a file, which wins) and up to MAX_SOURCES sources (each
@@ -14,10 +14,13 @@ The API (factcheck/web/api.py):
 - POST /api/check   JSON {"release": ..., "sources": [...], "options": {...}} or multipart fields release and
                     source: the Report JSON, exactly as `factcheck check --format json` prints it.
 - GET /api/schema   the Report's JSON Schema, as `factcheck schema` prints it.
-  Errors are {"error": {"status": ..., "message": ...}}: 400, 404, 405, 411, 413, 415.
+  Errors are {"error": {"status": ..., "message": ...}}: 400, 404, 405, 408, 411, 413, 415, 503.
 
-Requests bigger than the release and MAX_SOURCES sources at limits.max_input_bytes are refused by their
-Content-Length before they are read (413). Pasted text is only ever used as text, never as a path, and uploads
+Requests bigger than the release and MAX_SOURCES sources at limits.max_input_bytes are refused (413): by their
+Content-Length before they are read, or as soon as a chunked body passes the limit. Slow clients are cut off
+(ServeLimits: header_timeout, body_timeout, keep_alive_timeout), posted requests are checked checks_at_once at a
+time in worker threads with checks_waiting more queued (503 beyond), and the server listens on a loopback
+address unless make_server(allow_remote=True). Pasted text is only ever used as text, never as a path, and uploads
 are read in memory; each request runs inside a tempfile.TemporaryDirectory that is removed when it ends, and
 nothing is written anywhere else. Nothing is fetched from the network. The embedding model is loaded at most
 once per server process (factcheck.embed.default_embedder), and used by one request at a time;
@@ -26,7 +29,9 @@ once per server process (factcheck.embed.default_embedder), and used by one requ
 
 from __future__ import annotations
 
+from factcheck.web.app import FactcheckApp
+from factcheck.web.limits import ServeLimits
 from factcheck.web.server import FactcheckServer, make_server
 from factcheck.web.submission import FORM_OVERHEAD, MAX_SOURCES
 
-__all__ = ["FORM_OVERHEAD", "MAX_SOURCES", "FactcheckServer", "make_server"]
+__all__ = ["FORM_OVERHEAD", "MAX_SOURCES", "FactcheckApp", "FactcheckServer", "ServeLimits", "make_server"]
