@@ -10,6 +10,7 @@ FactcheckError
  │         └── BlockedURLError
  ├── SettingsError     (the models/ configuration is wrong)
  ├── ProjectConfigError (a project's .factcheck.toml or [tool.factcheck] is wrong)
+ ├── LibraryError      (a library of reports we cannot open or use)
  └── BaselineError     (a baseline file we cannot use)
 """
 
@@ -57,6 +58,10 @@ class SettingsError(FactcheckError):
 
 class ProjectConfigError(FactcheckError):
     """The project configuration (.factcheck.toml or [tool.factcheck] in pyproject.toml) is invalid."""
+
+
+class LibraryError(FactcheckError):
+    """The library of reports cannot be used."""
 
 
 class BaselineError(FactcheckError):
