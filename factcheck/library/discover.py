@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from factcheck.align import SourceIndex, align
 from factcheck.config import Settings, load_settings
 from factcheck.library.index import PassageIndex, library_embedder, model_key
-from factcheck.library.store import Library
+from factcheck.library.store import Excerpt, Library
 from factcheck.text import LoadedDocument
 from factcheck.types import Alignment, Quote, Span
 
@@ -38,8 +38,12 @@ RAREST_WORDS = 4  # words of a quotation put in its NEAR() query: the rarer, the
 NEAR_SLACK = 10  # NEAR() allows the quotation's own length plus this many words (an edited quotation is longer)
 OR_WORDS = 8  # words of a quotation or sentence in its bm25 query, when NEAR() finds nothing
 HITS_PER_QUERY = 10  # reports one query may propose
-CONFIRMED_REPORTS = 6  # candidates read and aligned against, at most
-CONFIRM_SHARE = 0.2  # ... and only those with at least this share of the leading candidate's votes
+LOCATOR_WORDS = 4  # a quotation's rarest words, whose paragraphs of a long report it is aligned against
+EXCERPT_ABOVE_WORDS = 3000  # a report longer than this is read in those paragraphs only ...
+PARAGRAPHS_PER_QUOTATION = 2  # ... the ones bm25 ranks highest for each quotation's locator words
+TOPIC_WORDS = 12  # the release's rarest words, whose bm25 ranking breaks ties between reports
+CONFIRMED_REPORTS = 8  # candidates read and aligned against, at most
+CONFIRM_SHARE = 0.2  # candidates are read only while they may reach this share of the leading one's score
 MIN_QUOTE_SHARE = 0.5  # a quotation counts as held when the aligned passage has this share of its rarity weight
 MIN_SENTENCE_WORDS = 6  # release sentences shorter than this are not matched on their own
 MIN_OVERLAP = 0.5  # a stored sentence with less than this share of a release sentence's rarity weight is no match
@@ -136,30 +140,45 @@ class _Rarity:
 def by_quotations(
     library: Library, release: LoadedDocument, quotes: list[Quote], settings: Settings, top: int
 ) -> list[Candidate]:
-    """The reports holding the release's quotations, ranked by the rarity weight of the quoted words they hold."""
+    """The reports holding the release's quotations, ranked by the rarity weight of the quoted words they hold.
+
+    The full-text proposals are read in order of their votes (then of the whole release's bm25), and one is
+    skipped when an upper bound on its score (the weight of the quotations whose words it has at all) cannot
+    beat the `top`-th confirmed report or reach CONFIRM_SHARE of the first. Equal scores are ordered by that
+    bm25 too."""
     words = [_words(release, q.parts) for q in quotes]
     rarity, frequencies = _Rarity.of(library, words)
+    masses = [rarity.mass(set(ws)) for ws in words]
     votes: defaultdict[int, float] = defaultdict(float)
-    for quote_words in words:
-        mass = rarity.mass(set(quote_words))
+    for quote_words, mass in zip(words, masses):
         for document, weight in _proposals(library, quote_words, frequencies):
             votes[document] += weight * mass
-    scored = []
-    for document in _leading(votes):
-        doc = library.document(document)
-        index = SourceIndex(doc, settings.align.seed_words)
+    topic = _topic(library, release)
+    bounds = {}
+    holders = library.holders(w for ws in words for w in ws if frequencies.get(w))
+    for document in set(votes) | set(topic):
+        vocabulary = {w for w, documents in holders.items() if document in documents}
+        possible = [i for i, ws in enumerate(words) if masses[i] and rarity.mass(set(ws) & vocabulary) >= MIN_QUOTE_SHARE * masses[i]]
+        bounds[document] = (sum(rarity.mass(set(words[i]) & vocabulary) for i in possible), possible)
+    scored: list[tuple[float, float, int, list[QuotationMatch]]] = []
+    for document in sorted(bounds, key=lambda d: (-votes.get(d, 0.0), -topic.get(d, 0.0), d))[:CONFIRMED_REPORTS]:
+        bound, possible = bounds[document]
+        best = max((s[0] for s in scored), default=0.0)
+        if not possible or bound < CONFIRM_SHARE * best or (len(scored) >= top and bound <= sorted(s[0] for s in scored)[-top]):
+            continue  # it cannot be listed: not worth reading
+        excerpt = _excerpt(library, document, [_locators(words[i], frequencies) for i in possible])
+        index = SourceIndex(excerpt.doc, settings.align.seed_words)
         matches: list[tuple[float, QuotationMatch]] = []
-        for quote, quote_words in zip(quotes, words):
-            alignment = align(quote, release, index, settings)
+        for i in possible:
+            alignment = align(quotes[i], release, index, settings)
             if not alignment.found:
                 continue
-            wanted = set(quote_words)
-            held = rarity.mass(wanted & set(_words(doc, [Span(start=alignment.source_start, end=alignment.source_end)])))
-            share = held / mass if (mass := rarity.mass(wanted)) else 0.0
-            if share >= MIN_QUOTE_SHARE:
-                matches.append((held, _quotation_match(quote, alignment, doc, share)))
+            span = Span(start=alignment.source_start, end=alignment.source_end)
+            held = rarity.mass(set(words[i]) & set(_words(excerpt.doc, [span])))
+            if held >= MIN_QUOTE_SHARE * masses[i]:
+                matches.append((held, _quotation_match(quotes[i], alignment, excerpt, held / masses[i])))
         if matches:
-            scored.append((sum(weight for weight, _ in matches), votes[document], document, [m for _, m in matches]))
+            scored.append((sum(weight for weight, _ in matches), topic.get(document, 0.0), document, [m for _, m in matches]))
     scored.sort(key=lambda s: (-round(s[0], 6), -s[1], s[2]))
     return [
         _candidate(library, rank, document, score, "quotations", quotations=matches)
@@ -181,12 +200,24 @@ def _proposals(library: Library, words: list[str], frequencies: dict[str, int]) 
     return [(document, 1.0 / (1 + place)) for place, (document, _) in enumerate(hits)]
 
 
+def _topic(library: Library, release: LoadedDocument) -> dict[int, float]:
+    """The reports bm25 finds closest to the whole release by its TOPIC_WORDS rarest words, weighted 1/place:
+    what tells apart reports that hold the same short quotations ('Good', 'Inadequate')."""
+    frequencies = library.document_frequencies(release.view.words)
+    rarest = sorted((w for w, df in frequencies.items() if df > 0), key=lambda w: (frequencies[w], -len(w), w))
+    if not rarest:
+        return {}
+    hits = library.search(" OR ".join(_term(w) for w in rarest[:TOPIC_WORDS]), HITS_PER_QUERY)
+    return {document: 1.0 / (1 + place) for place, (document, _) in enumerate(hits)}
+
+
 def _term(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
 def _leading(votes: dict[int, float]) -> list[int]:
-    """The candidates worth reading: the CONFIRMED_REPORTS with most votes, within CONFIRM_SHARE of the first."""
+    """The candidates worth reading by sentences: the CONFIRMED_REPORTS with most votes, within CONFIRM_SHARE
+    of the first."""
     ranked = sorted(votes, key=lambda d: (-votes[d], d))[:CONFIRMED_REPORTS]
     return [d for d in ranked if votes[d] >= CONFIRM_SHARE * votes[ranked[0]]]
 
@@ -196,17 +227,35 @@ def _words(doc: LoadedDocument, parts: Sequence[Span]) -> list[str]:
     return [view.words[i] for part in parts for i in view.words_between(part.start, part.end)]
 
 
-def _quotation_match(quote: Quote, alignment: Alignment, doc: LoadedDocument, held: float) -> QuotationMatch:
+def _quotation_match(quote: Quote, alignment: Alignment, excerpt: Excerpt, held: float) -> QuotationMatch:
+    start, end = excerpt.to_original(alignment.source_start, alignment.source_end)
     return QuotationMatch(
         text=quote.text,
         release_start=quote.start,
         release_end=quote.end,
-        source_start=alignment.source_start,
-        source_end=alignment.source_end,
-        source_text=doc.text[alignment.source_start : alignment.source_end],
+        source_start=start,
+        source_end=end,
+        source_text=excerpt.original[start:end],
         score=round(alignment.score, 1),
         held=round(held, 3),
     )
+
+
+def _locators(words: list[str], frequencies: dict[str, int]) -> list[str]:
+    """The words that find a quotation's place in a report: its LOCATOR_WORDS rarest."""
+    known = [w for w in dict.fromkeys(words) if frequencies.get(w, 0) > 0]
+    return sorted(known, key=lambda w: (frequencies[w], -len(w), w))[:LOCATOR_WORDS]
+
+
+def _excerpt(library: Library, document: int, locators: list[list[str]]) -> Excerpt:
+    """The paragraphs of a report where quotations (or sentences) may be: for each, the
+    PARAGRAPHS_PER_QUOTATION that bm25 ranks highest for its locator words. The whole report when it is short (EXCERPT_ABOVE_WORDS) or
+    when no paragraph has those words."""
+    if library.words(document) <= EXCERPT_ABOVE_WORDS:
+        return library.excerpt(document)
+    spans = {span for words in dict.fromkeys(tuple(ws) for ws in locators)
+             for span in library.paragraphs_with(document, words, PARAGRAPHS_PER_QUOTATION)}
+    return library.excerpt(document, sorted(spans)) if spans else library.excerpt(document)
 
 
 def _candidate(
@@ -252,12 +301,15 @@ def by_sentences(
             votes[document] += similarity
     scored = []
     for document in _leading(votes):
-        doc = library.document(document)
-        stored = [(s.start, s.end, set(_words(doc, [Span(start=s.start, end=s.end)]))) for s in doc.sentences]
+        excerpt = _excerpt(library, document, [_locators(ws, frequencies) for ws in words])
+        stored = [
+            (*excerpt.to_original(s.start, s.end), set(_words(excerpt.doc, [Span(start=s.start, end=s.end)])))
+            for s in excerpt.doc.sentences
+        ]
         matches = [
             match
             for number, sentence in enumerate(sentences)
-            if (match := _sentence_match(release, sentence, set(words[number]), doc, stored, rarity,
+            if (match := _sentence_match(release, sentence, set(words[number]), excerpt.original, stored, rarity,
                                          nearest[number].get(document))) is not None
         ]
         if matches:
@@ -298,13 +350,14 @@ def _sentence_match(
     release: LoadedDocument,
     sentence: Span,
     wanted: set[str],
-    doc: LoadedDocument,
+    source: str,
     stored: list[tuple[int, int, set[str]]],
     rarity: _Rarity,
     nearest: tuple[float, int, int] | None,
 ) -> SentenceMatch | None:
-    """A release sentence's best match in a report: the stored sentence with the largest share of its rarity
-    weight (at least MIN_OVERLAP), else its nearest passage by vector (at least MIN_SIMILARITY)."""
+    """A release sentence's best match in a report (`source`, its text; `stored`, its sentences read, with
+    their words): the sentence with the largest share of its rarity weight (at least MIN_OVERLAP), else its
+    nearest passage by vector (at least MIN_SIMILARITY)."""
     mass = rarity.mass(wanted)
     overlap, start, end = max(((rarity.mass(wanted & w) / mass if mass else 0.0, a, b) for a, b, w in stored),
                               key=lambda t: (t[0], -t[1]), default=(0.0, 0, 0))
@@ -318,7 +371,7 @@ def _sentence_match(
         release_end=sentence.end,
         source_start=start,
         source_end=end,
-        source_text=doc.text[start:end],
+        source_text=source[start:end],
         overlap=round(overlap, 3),
         similarity=round(nearest[0], 3) if nearest is not None and (nearest[1], nearest[2]) == (start, end) else None,
     )

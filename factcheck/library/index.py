@@ -188,7 +188,8 @@ class PassageIndex:
         found = self.index.search(np.asarray(vectors, dtype=np.float32), min(k, self.size))
         keys = np.atleast_2d(found.keys)
         distances = np.atleast_2d(found.distances)
-        counts = np.atleast_1d(found.counts)
+        # one query row gives usearch's Matches, which has no counts: every key it holds was found
+        counts = np.atleast_1d(found.counts) if hasattr(found, "counts") else np.array([len(found.keys)])
         return [
             [(int(keys[row, i]), 1.0 - float(distances[row, i])) for i in range(int(counts[row]))]
             for row in range(len(vectors))

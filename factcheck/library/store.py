@@ -28,6 +28,7 @@ SCHEMA_VERSION = "1"
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another process's transaction (two `add`s at once)
 MIN_PASSAGE_WORDS = 4  # shorter sentences (headings, labels, 'Summary') are not embedded: they resemble anything
 VECTOR_DTYPE = np.float16  # what the approximate index holds too: half the size, cosines within 1e-3
+EXCERPT_SEPARATOR = "\n\n"  # between the paragraphs of an excerpt: a paragraph break, as in any document
 TERM_BATCH = 500  # words looked up in one statement (below SQLite's limit on bound parameters)
 
 SCHEMA = """
@@ -47,6 +48,9 @@ CREATE TABLE IF NOT EXISTS origins (
 ) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS document_words USING fts5(words, tokenize = 'unicode61 remove_diacritics 0');
 CREATE VIRTUAL TABLE IF NOT EXISTS document_terms USING fts5vocab(document_words, 'row');
+CREATE VIRTUAL TABLE IF NOT EXISTS paragraph_words USING fts5(
+    words, document, start_at UNINDEXED, end_at UNINDEXED, tokenize = 'unicode61 remove_diacritics 0'
+);
 CREATE TABLE IF NOT EXISTS passages (
     id INTEGER PRIMARY KEY,
     document INTEGER NOT NULL REFERENCES documents(id),
@@ -74,6 +78,20 @@ def content_digest(doc: LoadedDocument) -> str:
     return hashlib.sha256(doc.view.norm.strip().encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _fts_term(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _document_token(document: int) -> str:
+    """The token that names a report in the paragraph index, so a search can keep to one report."""
+    return f"d{document}"
+
+
+def _words_of(doc: LoadedDocument, span: Span) -> list[str]:
+    view = doc.view
+    return [view.words[i] for i in view.words_between(span.start, span.end)]
+
+
 def passages_of(doc: LoadedDocument) -> list[Span]:
     """The sentences of a document that are embedded: those of MIN_PASSAGE_WORDS words or more."""
     view = doc.view
@@ -82,6 +100,28 @@ def passages_of(doc: LoadedDocument) -> list[Span]:
         for s in doc.sentences
         if len(view.words_between(s.start, s.end)) >= MIN_PASSAGE_WORDS
     ]
+
+
+class Excerpt:
+    """Some paragraphs of a stored report, joined as a document of their own (`doc`), and the way back to the
+    report's own offsets: aligning a quotation against the paragraphs that hold its words costs a fraction of
+    aligning it against a long report."""
+
+    def __init__(self, doc: LoadedDocument, pieces: list[tuple[int, int, int]], original: str) -> None:
+        self.doc = doc
+        self.pieces = pieces  # (start, end) in the excerpt, and where that piece starts in the report
+        self.original = original
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """A span of the excerpt as a span of the report."""
+        return self._place(start, at_end=False), self._place(end, at_end=True)
+
+    def _place(self, offset: int, *, at_end: bool) -> int:
+        for a, b, origin in self.pieces:
+            if a <= offset < b or (at_end and a < offset <= b):
+                return origin + offset - a
+        last_a, last_b, origin = self.pieces[-1] if self.pieces else (0, 0, 0)
+        return origin + min(max(offset - last_a, 0), last_b - last_a)
 
 
 class Library:
@@ -192,6 +232,10 @@ class Library:
             document = int(cursor.lastrowid or 0)
             conn.execute("INSERT INTO origins VALUES (?, ?)", (path, document))
             conn.execute("INSERT INTO document_words (rowid, words) VALUES (?, ?)", (document, " ".join(doc.view.words)))
+            conn.executemany(
+                "INSERT INTO paragraph_words (words, document, start_at, end_at) VALUES (?, ?, ?, ?)",
+                [(" ".join(_words_of(doc, p)), _document_token(document), p.start, p.end) for p in doc.paragraphs],
+            )
             ids = []
             for span in passages:
                 cursor = conn.execute(
@@ -219,6 +263,10 @@ class Library:
     def count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
 
+    def words(self, document: int) -> int:
+        row = self.conn.execute("SELECT words FROM documents WHERE id = ?", (document,)).fetchone()
+        return int(row[0]) if row else 0
+
     def document_ids(self) -> list[int]:
         return [int(r[0]) for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]
 
@@ -232,17 +280,49 @@ class Library:
 
     def document(self, document: int) -> LoadedDocument:
         """A stored report as a LoadedDocument, its structure read back, not found again."""
+        name, text, paragraphs, sentences = self._stored(document)
+        return LoadedDocument(
+            name=name,
+            text=text,
+            paragraphs=[Span(start=a, end=b) for a, b in paragraphs],
+            sentences=[Sentence(start=a, end=b, paragraph=p) for a, b, p in sentences],
+        )
+
+    def excerpt(self, document: int, spans: Sequence[tuple[int, int]] | None = None) -> Excerpt:
+        """The paragraphs of a stored report that begin at the starts of `spans` (as paragraphs_with gives
+        them), as a document of their own; the whole report when `spans` is None."""
+        name, text, paragraphs, sentences = self._stored(document)
+        if spans is None:
+            return Excerpt(self.document(document), [(0, len(text), 0)], text)
+        wanted = {a for a, _ in spans}
+        chosen = [(i, a, b) for i, (a, b) in enumerate(paragraphs) if a in wanted]
+        pieces: list[tuple[int, int, int]] = []
+        parts: list[str] = []
+        new_paragraphs: list[Span] = []
+        new_sentences: list[Sentence] = []
+        at = 0
+        by_paragraph: dict[int, list[tuple[int, int]]] = {}
+        for a, b, p in sentences:
+            by_paragraph.setdefault(p, []).append((a, b))
+        for number, (i, a, b) in enumerate(chosen):
+            if parts:
+                parts.append(EXCERPT_SEPARATOR)
+                at += len(EXCERPT_SEPARATOR)
+            parts.append(text[a:b])
+            pieces.append((at, at + b - a, a))
+            new_paragraphs.append(Span(start=at, end=at + b - a))
+            new_sentences += [Sentence(start=at + sa - a, end=at + sb - a, paragraph=number) for sa, sb in by_paragraph.get(i, [])]
+            at += b - a
+        doc = LoadedDocument(name=name, text="".join(parts), paragraphs=new_paragraphs, sentences=new_sentences)
+        return Excerpt(doc, pieces, text)
+
+    def _stored(self, document: int) -> tuple[str, str, list[list[int]], list[list[int]]]:
         row = self.conn.execute("SELECT name, text, structure FROM documents WHERE id = ?", (document,)).fetchone()
         if row is None:
             raise LibraryError(f"no report {document} in {self.directory}")
         name, text, structure = row
         data = json.loads(structure)
-        return LoadedDocument(
-            name=name,
-            text=text,
-            paragraphs=[Span(start=a, end=b) for a, b in data["paragraphs"]],
-            sentences=[Sentence(start=a, end=b, paragraph=p) for a, b, p in data["sentences"]],
-        )
+        return str(name), str(text), data["paragraphs"], data["sentences"]
 
     def document_by_digest(self, digest: str) -> LoadedDocument:
         """A stored report by its digest (as a Candidate names it)."""
@@ -301,6 +381,25 @@ class Library:
         matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=VECTOR_DTYPE).reshape(len(rows), -1)
         return ids, matrix.astype(np.float32)
 
+    def holders(self, words: Iterable[str]) -> dict[str, set[int]]:
+        """The reports each word occurs in, from the full-text index's lists (no report's text is read)."""
+        return {
+            word: {int(r[0]) for r in self.conn.execute("SELECT rowid FROM document_words WHERE document_words MATCH ?", (_fts_term(word),))}
+            for word in sorted(set(words))
+        }
+
+    def paragraphs_with(self, document: int, words: Iterable[str], limit: int) -> list[tuple[int, int]]:
+        """(start, end) of the `limit` paragraphs of a report that bm25 ranks highest for any of `words`."""
+        terms = " OR ".join(_fts_term(w) for w in sorted(set(words)))
+        if not terms:
+            return []
+        query = f"document : {_fts_term(_document_token(document))} AND words : ({terms})"
+        rows = self.conn.execute(
+            "SELECT start_at, end_at FROM paragraph_words WHERE paragraph_words MATCH ? ORDER BY rank, start_at LIMIT ?",
+            (query, limit),
+        )
+        return [(int(a), int(b)) for a, b in rows]
+
     def document_frequencies(self, words: Iterable[str]) -> dict[str, int]:
         """In how many stored reports each word occurs (0 for a word no report has)."""
         wanted = sorted(set(words))
@@ -333,6 +432,9 @@ class Library:
         worded = {int(r[0]) for r in self.conn.execute("SELECT rowid FROM document_words")}
         if worded != documents:
             found.append(f"{len(documents ^ worded)} reports and full-text rows do not match")
+        paragraphed = {int(r[0][1:]) for r in self.conn.execute("SELECT DISTINCT document FROM paragraph_words")}
+        if not paragraphed <= documents:
+            found.append(f"{len(paragraphed - documents)} reports have paragraphs but no row")
         origins = {int(r[0]) for r in self.conn.execute("SELECT DISTINCT document FROM origins")}
         if origins != documents:
             found.append(f"{len(documents ^ origins)} reports without an origin, or origins without a report")
