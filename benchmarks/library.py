@@ -1,12 +1,13 @@
 """Speed of the library: indexing reports per second (and where the time goes), query ms per release, and
 the comparison of the two approximate-nearest-neighbour libraries that chose usearch.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/library.py [FOLDER_OR_FILE ...] [--no-embed] [--fake]
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/library.py [FOLDER_OR_FILE ...] [--embed] [--fake] [--sentences-only]
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/library.py --ann [--synthetic 100000]
 
 Without paths it indexes samples/real/*/*/source.txt and samples/corpus; any folder of documents works (every
 document file under it). The releases timed are samples/real/*/*/release.txt (or --releases GLOB); a
-release counts as right when its own source.txt is the first candidate. --fake uses the test suite's hashing
+release counts as right when its own source.txt is the first candidate. --embed embeds the sentences too
+(the real model unless --fake); --fake uses the test suite's hashing
 embedder instead of the real model. --ann indexes the same reports, then compares usearch and hnswlib on
 their stored vectors against exact search (recall@10), with the release sentences as queries.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import importlib
 import os
 import statistics
 import sys
@@ -82,7 +84,7 @@ def index_reports(paths: list[Path], library: Path, embedder, embed: bool) -> No
     PassageIndex.up_to_date = timed.wrap("approximate index", original_index)  # type: ignore[method-assign]
     try:
         start = time.perf_counter()
-        outcomes = add_reports(paths, library, settings, embedder=wrapped, embed=embed)
+        outcomes = add_reports(paths, library, settings, embedder=wrapped)
         total = time.perf_counter() - start
     finally:
         factcheck.inputs.load, PassageIndex.up_to_date = original_load, original_index  # type: ignore[method-assign]
@@ -100,8 +102,16 @@ def index_reports(paths: list[Path], library: Path, embedder, embed: bool) -> No
     print(f"  library size {size / 1e6:.1f} MB")
 
 
-def time_queries(library: Path, releases: list[Path], embedder) -> None:
+def time_queries(library: Path, releases: list[Path], embedder, sentences_only: bool = False) -> None:
     settings = load_settings()
+    rank = discover
+    if sentences_only:
+        by_sentences = importlib.import_module("factcheck.library.discover").by_sentences
+
+        def rank(release, library, settings, embedder):
+            with Library.open(library) as opened:
+                return by_sentences(opened, factcheck.inputs.load(release, settings), settings, 5, embedder)
+
     with Library.open(library) as opened:
         stored = {opened.describe(d)[0] for d in opened.document_ids()}
     cases = []
@@ -114,11 +124,11 @@ def time_queries(library: Path, releases: list[Path], embedder) -> None:
     if not cases:
         print("no release whose source.txt is in the library")
         return
-    discover(cases[0][0], library, settings, embedder=embedder)  # the model and caches loaded once
+    rank(cases[0][0], library, settings, embedder=embedder)  # the model and caches loaded once
     times, right, fallback = [], 0, 0
     for release, digest in cases:
         start = time.perf_counter()
-        found = discover(release, library, settings, embedder=embedder)
+        found = rank(release, library, settings, embedder=embedder)
         times.append(1000 * (time.perf_counter() - start))
         right += bool(found) and found[0].digest == digest
         fallback += bool(found) and found[0].evidence == "sentences"
@@ -219,8 +229,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="*", type=Path, help="reports or folders (default: samples/real sources and samples/corpus)")
     parser.add_argument("--releases", default=str(ROOT / "samples/real/*/*/release.txt"), help="glob of the releases to time")
-    parser.add_argument("--no-embed", action="store_true", help="index words only (FTS5), no sentence vectors")
+    parser.add_argument("--embed", action="store_true", help="embed the sentences too (as `library add --embed`)")
     parser.add_argument("--fake", action="store_true", help="the tests' hashing embedder instead of the real model")
+    parser.add_argument("--sentences-only", action="store_true",
+                        help="rank by the releases' sentences alone, as for a release without quotations")
     parser.add_argument("--ann", action="store_true", help="compare usearch and hnswlib on the stored vectors")
     parser.add_argument("--synthetic", type=int, default=0, help="with --ann, also this many synthetic vectors")
     parser.add_argument("--library", type=Path, help="keep the library here (default: a temporary folder)")
@@ -235,11 +247,11 @@ def main() -> None:
     releases = [Path(p) for p in sorted(glob.glob(args.releases))]
     with tempfile.TemporaryDirectory() as folder:
         library = args.library or Path(folder) / "library"
-        index_reports(args.paths or default_paths(), library, embedder, embed=not args.no_embed or args.ann)
+        index_reports(args.paths or default_paths(), library, embedder, embed=args.embed or args.ann)
         if args.ann:
             compare_ann(library, releases, embedder, args.synthetic)
         else:
-            time_queries(library, releases, embedder)
+            time_queries(library, releases, embedder, args.sentences_only)
 
 
 if __name__ == "__main__":

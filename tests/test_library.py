@@ -21,6 +21,7 @@ from factcheck import load
 from factcheck.cli import Injected, app
 from factcheck.errors import LibraryError
 from factcheck.library import Library, PassageIndex, add_reports, content_digest, discover
+from factcheck.library.discover import MIN_OVERLAP
 from factcheck.library.index import index_path, model_key
 from factcheck.library.store import DATABASE_FILE
 from tests.conftest import ROOT, SAMPLES
@@ -49,9 +50,10 @@ def dev_sources() -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def dev_library(tmp_path_factory, settings, fake_embedder) -> Path:
+def dev_library(tmp_path_factory, settings) -> Path:
+    """The dev sources and the corpus, words only (as `library add` makes it by default)."""
     folder = tmp_path_factory.mktemp("dev-library")
-    outcomes = add_reports(dev_sources(), folder, settings, embedder=fake_embedder)
+    outcomes = add_reports(dev_sources(), folder, settings)
     assert not [o for o in outcomes if o.status == "failed"]
     return folder
 
@@ -85,17 +87,24 @@ def test_a_candidate_lists_the_quotations_it_holds_with_their_places(dev_library
 
 
 def test_a_release_without_quotation_marks_is_matched_by_its_sentences(dev_library, settings, fake_embedder, tmp_path):
-    """The Dudley release with every quotation mark taken out: its sentences still point to the Ofsted report."""
+    """The Dudley release with every quotation mark taken out: its sentences still point to the Ofsted report,
+    by their words alone, and with sentence vectors too."""
     case = DEV / "insp-dudley-2016"
     text = (case / "release.txt").read_text(encoding="utf-8")
     for mark in "\"\u201c\u201d\u2018\u2019'":
         text = text.replace(mark, "")
     unquoted = tmp_path / "release.txt"
     unquoted.write_text(text, encoding="utf-8")
-    found = discover(unquoted, dev_library, settings, top=3, embedder=fake_embedder)
-    assert found[0].evidence == "sentences"
-    assert found[0].digest == content_digest(load(case / "source.txt", settings))
-    assert found[0].sentences and all(s.overlap >= 0.5 or s.similarity is not None for s in found[0].sentences)
+    embedded = tmp_path / "embedded"
+    add_reports([case / "source.txt", *dev_sources()[:8], CORPUS], embedded, settings, embedder=fake_embedder)
+    want = content_digest(load(case / "source.txt", settings))
+    for library in (dev_library, embedded):
+        found = discover(unquoted, library, settings, top=3, embedder=fake_embedder)
+        assert found[0].evidence == "sentences"
+        assert found[0].digest == want
+        assert all(s.overlap >= MIN_OVERLAP or s.similarity is not None for s in found[0].sentences)
+        assert len(found[0].sentences) >= 3
+    assert any(s.similarity is not None for s in found[0].sentences)  # the vectors were used
 
 
 def test_a_release_that_shares_nothing_with_the_library_gets_no_candidate(dev_library, settings, fake_embedder):
@@ -167,7 +176,7 @@ class SlowEmbedder(HashingEmbedder):
         time.sleep(0.02)
         return super().encode(texts)
 
-app(["library", "add", sys.argv[1], "--library", sys.argv[2]], obj=Injected(embedder_factory=SlowEmbedder))
+app(["library", "add", sys.argv[1], "--library", sys.argv[2], "--embed"], obj=Injected(embedder_factory=SlowEmbedder))
 """
 
 
@@ -235,7 +244,7 @@ def test_bad_files_among_good_ones_are_reported_and_skipped(tmp_path):
     (folder / "notes.json").write_text("{}", encoding="utf-8")  # not a document type: not read from a folder
     library = tmp_path / "library"
     result = runner.invoke(
-        app, ["library", "add", str(folder), str(tmp_path / "missing.txt"), "--library", str(library)],
+        app, ["library", "add", str(folder), str(tmp_path / "missing.txt"), "--library", str(library), "--embed"],
         obj=Injected(embedder_factory=HashingEmbedder),
     )
     assert result.exit_code == 1

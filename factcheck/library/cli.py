@@ -56,23 +56,24 @@ def add(
     library: LibraryOption,
     embed: Annotated[
         bool,
-        typer.Option("--embed/--no-embed", help="Embed each report's sentences (needed to match releases without "
-                     "quotations by meaning; the slow part). Reports added without are embedded by a later add."),
-    ] = True,
+        typer.Option("--embed/--no-embed", help="Also embed each report's sentences, so releases whose quotations "
+                     "no report holds are matched by meaning too (about 50 times slower to add; reports added "
+                     "before without are embedded then too)."),
+    ] = False,
 ) -> None:
     """Add reports to the library, creating it if needed. A report already there (the same text, from any path)
     is stored once; a file that cannot be read is reported and skipped (exit 1)."""
     from factcheck.config import load_settings
-    from factcheck.library.index import Outcome, add_reports
+    from factcheck.library.index import Outcome, add_reports, library_embedder
 
     def report(outcome: Outcome) -> None:
         if outcome.status == "failed":
             typer.echo(f"factcheck: warning: skipped {outcome.error}", err=True)
 
     try:
-        outcomes = add_reports(
-            paths, library, load_settings(), embedder=_embedder(ctx), embed=embed, on_outcome=report
-        )
+        settings = load_settings()
+        embedder = (_embedder(ctx) or library_embedder(settings)) if embed else None
+        outcomes = add_reports(paths, library, settings, embedder=embedder, on_outcome=report)
     except FactcheckError as e:
         _fail(str(e))
         return

@@ -46,9 +46,9 @@ CONFIRMED_REPORTS = 8  # candidates read and aligned against, at most
 CONFIRM_SHARE = 0.2  # candidates are read only while they may reach this share of the leading one's score
 MIN_QUOTE_SHARE = 0.5  # a quotation counts as held when the aligned passage has this share of its rarity weight
 MIN_SENTENCE_WORDS = 6  # release sentences shorter than this are not matched on their own
-MIN_OVERLAP = 0.5  # a stored sentence with less than this share of a release sentence's rarity weight is no match
+MIN_OVERLAP = 0.3  # a stored sentence with less than this share of a release sentence's rarity weight is no match
 NEAREST_PASSAGES = 10  # passages the approximate index returns for each release sentence
-MIN_SIMILARITY = 0.6  # a stored sentence less similar than this to a release sentence is no evidence
+MIN_SIMILARITY = 0.7  # a stored sentence less similar than this to a release sentence is no evidence
 
 
 class _Data(BaseModel):

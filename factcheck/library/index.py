@@ -89,20 +89,17 @@ def add_reports(
     settings: Settings,
     *,
     embedder: Embedder | None = None,
-    embed: bool = True,
     on_outcome: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
     """Add the reports at `paths` (files, or folders of them) to the library in `library_dir`, creating it
     when needed. Each report is committed on its own, so an interrupted add keeps every report it finished. A
-    file that cannot be read is reported (status "failed") and skipped. With `embed`, the sentences of each
-    new report are embedded (and those of any report added before without embedding), then the approximate
-    index is brought up to date."""
+    file that cannot be read is reported (status "failed") and skipped. With an `embedder`, the sentences of
+    each new report are embedded (and those of any report added before without), then the approximate index
+    is brought up to date; without, only the words are indexed (see README, "Library", for what each costs
+    and finds)."""
     from factcheck.inputs import load
 
-    model = None
-    if embed:
-        embedder = embedder or library_embedder(settings)
-        model = model_key(embedder)
+    model = model_key(embedder) if embedder is not None else None
     outcomes: list[Outcome] = []
     with Library.open(library_dir, create=True) as library:
         for path in document_paths(paths):
