@@ -9,7 +9,8 @@ document file under it). The releases timed are samples/real/*/*/release.txt (or
 release counts as right when its own source.txt is the first candidate. --embed embeds the sentences too
 (the real model unless --fake); --fake uses the test suite's hashing
 embedder instead of the real model. --ann indexes the same reports, then compares usearch and hnswlib on
-their stored vectors against exact search (recall@10), with the release sentences as queries.
+their stored vectors against exact search (recall@10), with the release sentences as queries (hnswlib is not a
+dependency of factcheck: `pip install hnswlib` first; it builds from source).
 """
 
 from __future__ import annotations

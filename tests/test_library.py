@@ -305,3 +305,14 @@ def test_the_library_package_exports_a_sorted_complete_all():
     assert all(hasattr(factcheck.library, name) for name in names)
     public = {n for n in dir(factcheck.library) if not n.startswith("_") and not isinstance(getattr(factcheck.library, n), type(factcheck))}
     assert public <= set(names) | {"annotations"}
+
+
+def test_the_readme_documents_the_library_commands_and_their_help_works():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for command, options in (("library add", ("--library", "--embed")), ("find", ("--library", "--format", "--top")),
+                             ("library list", ("--library",))):
+        assert f"factcheck {command}" in readme
+        result = runner.invoke(app, [*command.split(), "--help"])
+        assert result.exit_code == 0
+        for option in options:
+            assert option in result.output and option in readme

@@ -173,8 +173,8 @@ class PassageIndex:
             index = _new_index(_dimensions(library, model))
         ids, vectors = library.vectors(model)
         missing = ~np.asarray(index.contains(ids), dtype=bool) if index.size else np.ones(len(ids), dtype=bool)
-        if missing.any():
-            index.add(ids[missing], vectors[missing], threads=os.cpu_count() or 1)
+        if missing.any():  # one thread: the same vectors in the same order make the same graph, so the same answers
+            index.add(ids[missing], vectors[missing], threads=1)
         _save(index, path)
         return cls(index)
 
@@ -230,12 +230,23 @@ def _restore(path: Path, expected: int | None, *, view: bool = True) -> Any:
         return None
 
 
+def _running(pid: str) -> bool:
+    """Whether the process that is writing a temporary index file may still be at it."""
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 def _save(index: Any, path: Path) -> None:
     """Write the index beside the library and move it into place: a reader sees the old file or the new."""
     partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         for stale in path.parent.glob(f"{path.name}.*.tmp"):
-            if stale != partial:
+            if stale != partial and not _running(stale.suffixes[-2].lstrip(".")):
                 stale.unlink(missing_ok=True)  # left by a killed add
         index.save(str(partial))
         os.replace(partial, path)

@@ -144,13 +144,20 @@ class Library:
                 raise LibraryError(f"cannot create the library {directory}: {e.strerror or e}") from None
         try:
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+        except sqlite3.Error as e:
+            raise LibraryError(f"{path} is not a usable library: {e}") from None
+        library = cls(directory, conn)
+        try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: a killed process loses nothing committed
             conn.execute("PRAGMA foreign_keys=ON")
-            library = cls(directory, conn)
             library._prepare_schema()
         except sqlite3.Error as e:
+            conn.close()
             raise LibraryError(f"{path} is not a usable library: {e}") from None
+        except LibraryError:
+            conn.close()
+            raise
         return library
 
     def _prepare_schema(self) -> None:
