@@ -31,12 +31,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import factcheck.inputs  # noqa: E402
-from factcheck.config import load_settings  # noqa: E402
-from factcheck.library import Library, PassageIndex, add_reports, content_digest, discover  # noqa: E402
-from factcheck.library import index as library_index  # noqa: E402
-from factcheck.library.index import library_embedder, model_key  # noqa: E402
-from factcheck.library.store import MIN_PASSAGE_WORDS  # noqa: E402
+import factcheck.inputs
+from factcheck.config import load_settings
+from factcheck.library import Library, PassageIndex, add_reports, content_digest, discover
+from factcheck.library import index as library_index
+from factcheck.library.index import library_embedder, model_key
+from factcheck.library.store import MIN_PASSAGE_WORDS
 
 K = 10
 
@@ -183,7 +183,7 @@ def _usearch(data: np.ndarray, queries: np.ndarray) -> list[tuple]:
         start = time.perf_counter()
         index.add(keys, data, threads=os.cpu_count() or 1)
         build = time.perf_counter() - start
-        one = _per_query(lambda q: index.search(q, K, threads=1), queries)
+        one = _per_query(lambda q, index=index: index.search(q, K, threads=1), queries)
         found = index.search(queries, K).keys
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "index.usearch"
