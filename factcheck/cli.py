@@ -27,6 +27,7 @@ import typer
 
 from factcheck.config import Settings, load_settings, with_overrides
 from factcheck.errors import FactcheckError
+from factcheck.library.cli import find, library_app
 from factcheck.pipeline import __version__
 from factcheck.report.text import FILE_WIDTH
 from factcheck.types import SEVERITY_ORDER, Report
@@ -56,6 +57,8 @@ baseline_app = typer.Typer(
     rich_markup_mode=PLAIN_HELP,
 )
 app.add_typer(baseline_app, name="baseline")
+app.add_typer(library_app, name="library")
+app.command("find")(find)
 
 
 class Format(str, Enum):

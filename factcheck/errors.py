@@ -11,6 +11,7 @@ FactcheckError
  ├── SettingsError     (the models/ configuration is wrong)
  ├── ProjectConfigError (a project's .factcheck.toml or [tool.factcheck] is wrong)
  ├── ServeAddressError (factcheck serve asked to listen where other machines reach it)
+ ├── LibraryError      (a library of reports we cannot open or use)
  └── BaselineError     (a baseline file we cannot use)
 """
 
@@ -62,6 +63,10 @@ class ProjectConfigError(FactcheckError):
 
 class ServeAddressError(FactcheckError):
     """factcheck serve listens on a loopback address unless --allow-remote is given."""
+
+
+class LibraryError(FactcheckError):
+    """The library of reports cannot be used."""
 
 
 class BaselineError(FactcheckError):
