@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from factcheck.baseline import Baseline
     from factcheck.embed import Embedder
     from factcheck.project import ProjectFile
+    from factcheck.text import LoadedDocument
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 PLAIN_HELP = None  # rich_markup_mode: click's plain help, which reads at 80 columns and in a pipe
@@ -251,7 +252,11 @@ NoConfigOption = Annotated[
 def check(
     ctx: typer.Context,
     release: ReleaseArgument,
-    sources: SourcesArgument,
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(help="The document(s) it quotes, files or URLs; each quotation is matched against all of them. "
+                       "Leave out with --library."),
+    ] = None,
     format: Annotated[
         Format | None,
         typer.Option("--format", "-f", help="Output format (default: from -o's extension, else text)."),
@@ -283,8 +288,12 @@ def check(
     ] = None,
     config: ConfigOption = None,
     no_config: NoConfigOption = False,
+    library: Annotated[
+        Path | None,
+        typer.Option("--library", help="Find the source(s) in this library of reports (factcheck library add) instead."),
+    ] = None,
 ) -> None:
-    """Check every quotation in RELEASE against SOURCES and report a verdict for each."""
+    """Check every quotation in RELEASE against SOURCES (or the reports of --library it quotes) and report a verdict for each."""
     from factcheck.run import check_and_render
 
     try:
@@ -293,11 +302,13 @@ def check(
         accepted = _baseline(baseline or project.baseline)
         to_terminal = output is None and _stdout_is_terminal()
         colored = use_color(color, to_terminal) and fmt is Format.text
+        settings = _settings(allow_private_urls, _chosen(all_unreported, project.config.all_unreported))
+        release_input, source_inputs = _release_and_sources(release, sources or [], library, settings)
         result = check_and_render(
-            _input(release),
-            [_input(s) for s in sources],
+            release_input,
+            source_inputs,
             [] if fmt is Format.docx else [fmt.value],
-            settings=_settings(allow_private_urls, _chosen(all_unreported, project.config.all_unreported)),
+            settings=settings,
             embedder=_embedder(ctx),
             source_names=source_name or project.config.source_names,
             color=colored,
@@ -320,6 +331,40 @@ def check(
         accepted_note = f" ({report.summary.accepted} accepted in the baseline not counted)" if report.summary.accepted else ""
         typer.echo(f"factcheck: a finding reaches severity {gate}{accepted_note}", err=True)
         raise typer.Exit(1)
+
+
+LIBRARY_SOURCES = 3  # at most this many reports of a library, each holding quotations, are checked against
+
+
+def _release_and_sources(
+    release: str, sources: list[str], library: Path | None, settings: Settings
+) -> tuple[str | Path | LoadedDocument, list[str | Path | LoadedDocument]]:
+    """The release and the sources to check it against: those named, or the reports of `library` it quotes."""
+    if library is None:
+        if not sources:
+            raise FactcheckError("name the SOURCE the release quotes, or find it with --library DIR")
+        return _input(release), [_input(s) for s in sources]
+    if sources:
+        raise FactcheckError("give SOURCE or --library, not both")
+    from factcheck.inputs import load
+    from factcheck.library import Library, discover
+
+    release_doc = load(_input(release), settings)
+    found = discover(release_doc, library, settings, top=LIBRARY_SOURCES)
+    chosen = found[:1]
+    held = {q.release_start for c in chosen for q in c.quotations}
+    for candidate in found[1:]:  # a further report only for quotations the ones before it do not hold
+        own = {q.release_start for q in candidate.quotations} - held
+        if candidate.evidence == "quotations" and own:
+            chosen.append(candidate)
+            held |= own
+    if not chosen:
+        raise FactcheckError(f"no report in {library} holds the release's quotations or sentences")
+    with Library.open(library) as opened:
+        documents = [opened.document_by_digest(c.digest) for c in chosen]
+    for c in chosen:
+        typer.echo(f"factcheck: source found in the library: {c.name} ({len(c.quotations)} quotations held)", err=True)
+    return release_doc, list(documents)
 
 
 def _chosen(option: bool | None, configured: bool | None) -> bool:

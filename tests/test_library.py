@@ -316,3 +316,18 @@ def test_the_readme_documents_the_library_commands_and_their_help_works():
         assert result.exit_code == 0
         for option in options:
             assert option in result.output and option in readme
+
+
+def test_check_with_a_library_finds_the_source_and_judges_as_if_it_were_named(dev_library):
+    case = SAMPLES / "real" / "dev" / "insp-suffolk-2019"
+    obj = Injected(embedder_factory=HashingEmbedder)
+    found = runner.invoke(app, ["check", str(case / "release.txt"), "--library", str(dev_library), "-f", "json"], obj=obj)
+    named = runner.invoke(app, ["check", str(case / "release.txt"), str(case / "source.txt"), "-f", "json"], obj=obj)
+    assert found.exit_code == 0 and named.exit_code == 0, found.output
+    by_library, by_name = json.loads(found.stdout), json.loads(named.stdout)
+    assert [(q["text"], q["verdict"]) for q in by_library["quotes"]] == [(q["text"], q["verdict"]) for q in by_name["quotes"]]
+    assert "source found in the library" in found.stderr
+    both = runner.invoke(app, ["check", str(case / "release.txt"), str(case / "source.txt"), "--library", str(dev_library)], obj=obj)
+    assert both.exit_code == 2 and "not both" in both.output
+    neither = runner.invoke(app, ["check", str(case / "release.txt")], obj=obj)
+    assert neither.exit_code == 2 and "--library" in neither.output
