@@ -2,7 +2,35 @@
 
 from __future__ import annotations
 
+import re
+
 from factcheck.errors import BinaryInputError, EmptyInputError
+
+# Terminal control sequences: CSI ("\x1b[31m"), OSC ("\x1b]8;;url\x1b\\", a hyperlink; ended by BEL or ST, or
+# at the line's end when unterminated) and the other two-character escapes. Each class stops at the next
+# escape, so a line of ten thousand unterminated escapes is still read in one pass.
+TERMINAL_SEQUENCE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]?|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[ -~]?"
+)
+LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def _cp1252_or_space(code: int) -> str:
+    try:
+        return bytes([code]).decode("cp1252")
+    except UnicodeDecodeError:
+        return " "
+
+
+# C0 controls other than tab, line feed, carriage return and form feed (a page break), and DEL, become spaces;
+# a vertical tab (Word's manual line break) a line feed; a C1 character its cp1252 character
+CONTROLS: dict[int, str] = {
+    **{code: " " for code in (*range(0x09), *range(0x0E, 0x20), 0x7F)},
+    0x0B: "\n",
+    **{code: _cp1252_or_space(code) for code in range(0x80, 0xA0)},
+}
+ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+NOT_PLAIN = re.compile(r"[\x00-\x08\x0b\x0d-\x1f\x7f-\x9f]")
 
 
 def decode(data: bytes, name: str) -> str:
@@ -50,3 +78,21 @@ def tidy(text: str) -> str:
     """Each line's whitespace runs as single spaces, empty lines dropped."""
     lines = [" ".join(line.split()) for line in text.split("\n")]
     return "\n".join(line for line in lines if line)
+
+
+def readable(text: str) -> str:
+    """`text` with nothing a terminal would act on, and of the same length, so every offset into it is still
+    right: escape sequences and control characters become spaces. A C1 character (U+0080-U+009F) is what a
+    cp1252 byte becomes when a page says latin-1 but was written in cp1252 (its curly quotes are 0x93 and
+    0x94), so it becomes that character (a space for the five cp1252 leaves unused). A vertical tab (Word's
+    manual line break) and a lone carriage return (old Mac line ends) become line feeds."""
+    if not NOT_PLAIN.search(text):
+        return text  # the common case, in one pass
+    text = TERMINAL_SEQUENCE.sub(lambda m: " " * len(m.group()), text).translate(CONTROLS)
+    return LONE_CR.sub("\n", text)
+
+
+def printable_name(name: str) -> str:
+    """A file name or URL as reports show it: each control character as its escape ("\\x1b"), so a name can
+    neither colour a terminal nor break a line."""
+    return ANY_CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), name)
