@@ -23,7 +23,7 @@ HINTS: dict[str, Kind] = {
     "txt": "text", "text": "text", "text/plain": "text",
 }
 OTHER_BINARIES = (
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Word/Office file (.doc); save it as .docx or PDF"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy (.doc) or password-protected Office file; save it as .docx or PDF, without a password"),
     (b"{\\rtf", "an RTF file; save it as .docx, PDF or plain text"),
     (b"\x89PNG", "a PNG image; OCR it first"),
     (b"\xff\xd8\xff", "a JPEG image; OCR it first"),

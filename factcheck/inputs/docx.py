@@ -28,6 +28,7 @@ SKIP_INSIDE = {W + "txbxContent", "{http://schemas.openxmlformats.org/markup-com
 XML_LIMITS = (
     ("Text node too long", "holds a run of text over 10 MB, libxml2's limit (huge_tree off)"),
     ("Excessive depth", "nests elements deeper than 256, libxml2's limit (huge_tree off)"),
+    ("amplification", "declares entities that expand past libxml2's amplification limit (a billion laughs?)"),
     ("Resource limit exceeded", "is over one of libxml2's size limits (huge_tree off)"),
 )
 
@@ -45,7 +46,10 @@ def docx_text(data: bytes, name: str, limits: LimitSettings | None = None, budge
     blocks: list[tuple[str, bool]] = []  # (text, is list item)
     try:
         document = docx.Document(io.BytesIO(data))
-        _docx_blocks(document.element.body, document, blocks, budget)
+        body = getattr(document.element, "body", None)
+        if body is None:
+            raise DamagedFileError(f"{name} is damaged: word/document.xml has no document body")
+        _docx_blocks(body, document, blocks, budget)
     except FactcheckError:
         raise
     except etree.XMLSyntaxError as e:

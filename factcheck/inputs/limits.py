@@ -13,6 +13,7 @@ from factcheck.config import LimitSettings
 from factcheck.errors import DamagedFileError, InputTimeoutError, InputTooLargeError
 
 INFLATE_CHUNK = 1 << 20
+ENCRYPTED = 0x1  # general purpose flag bit 0 of a zip member
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ def check_archive(data: bytes, name: str, limits: LimitSettings, budget: ReadBud
             total = 0
             for member in members:
                 where, size = member.filename, 0
+                if member.flag_bits & ENCRYPTED:
+                    raise DamagedFileError(f"{name} is password-protected; save it without a password first")
                 with archive.open(member) as stream:
                     while chunk := stream.read(INFLATE_CHUNK):
                         size += len(chunk)

@@ -66,16 +66,17 @@ def _pdf_lines(data: bytes, name: str, limits: LimitSettings, budget: ReadBudget
         pages = []
         for number, page in enumerate(reader.pages):
             if number == limits.max_pdf_pages:
-                raise InputTooLargeError(
-                    f"{name} has more than {limits.max_pdf_pages:,} pages (limits.max_pdf_pages)"
-                )
+                pages_word = "page" if number == 1 else "pages"
+                raise InputTooLargeError(f"{name} has more than {number:,} {pages_word} (limits.max_pdf_pages)")
             budget.check()
             pages.append(_page_lines(page, number, budget))
+        if not pages:
+            raise DamagedFileError(f"{name} is a PDF without pages")
         return pages
     except InputError:
         raise
-    except LimitReachedError as e:
-        raise InputTooLargeError(f"{name}: {e} (pypdf's limit)") from None
+    except LimitReachedError:
+        raise InputTooLargeError(f"{name}: a stream in it inflates past pypdf's size limit (a PDF bomb?)") from None
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as e:
         raise DamagedFileError(f"{name} could not be read as a PDF: {e}") from None
     except Exception as e:  # noqa: BLE001  # pypdf's dependencies (cryptography for AES) raise their own errors

@@ -34,8 +34,8 @@ NOT_PLAIN = re.compile(r"[\x00-\x08\x0b\x0d-\x1f\x7f-\x9f]")
 
 
 def decode(data: bytes, name: str) -> str:
-    """The text of `data`: by its byte-order mark, else UTF-8, cp1252 or charset-normalizer's guess; empty and
-    binary input refused."""
+    """The text of `data`: by its byte-order mark, else UTF-8 (with a few broken bytes, as U+FFFD), cp1252 or
+    charset-normalizer's guess; empty and binary input refused."""
     if not data.strip():
         raise EmptyInputError(f"{name} is empty")
     for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
@@ -44,17 +44,41 @@ def decode(data: bytes, name: str) -> str:
     head = data[:8192]
     if b"\x00" in head or _control_share(head) > 0.05:
         raise BinaryInputError(f"{name} looks like a binary file, not text")
-    for codec in ("utf-8", "cp1252"):  # Word exports are usually one or the other; English text rarely anything else
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError:
-            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    mostly = _mostly_utf8(data)
+    if mostly is not None:
+        return mostly
+    try:  # Word exports are UTF-8 or cp1252; English text rarely anything else
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is not None and best.encoding:
         return str(best)
     return data.decode("cp1252", errors="replace")
+
+
+# a well-formed UTF-8 sequence of two to four bytes
+UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
+    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few broken bytes (each shown as U+FFFD), when most of its non-ASCII bytes form well-formed
+    UTF-8 characters: in cp1252 text almost none do, and read as cp1252, every curly quotation mark of UTF-8
+    text would turn into three letters ("â€œ") and no quotation would be found."""
+    well_formed = sum(len(m) for m in UTF8_MULTIBYTE.findall(data))
+    if not well_formed:
+        return None
+    non_ascii = len(data) - len(data.translate(None, bytes(range(0x80, 0x100))))
+    return data.decode("utf-8", errors="replace") if 2 * well_formed >= non_ascii else None
 
 
 def _control_share(data: bytes) -> float:
@@ -64,14 +88,25 @@ def _control_share(data: bytes) -> float:
     return controls / len(data)
 
 
+# Labels a page declares that browsers read as windows-1252 (the WHATWG Encoding Standard): pages that say
+# latin-1 are mostly cp1252, and read as latin-1 their curly quotes (0x93, 0x94) would be control characters.
+LATIN1_LABELS = frozenset({
+    "ansi_x3.4-1968", "ascii", "cp1252", "cp819", "csisolatin1", "ibm819", "iso-8859-1", "iso-ir-100", "iso8859-1",
+    "iso88591", "iso_8859-1", "iso_8859-1:1987", "l1", "latin1", "latin-1", "us-ascii", "windows-1252", "x-cp1252",
+})
+
+
 def decode_declared(data: bytes, charset: str | None) -> str | None:
     """`data` decoded with a declared charset (HTTP header, <meta>); None if there is none or it fails."""
     if not charset or data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         return None
-    try:
-        return data.decode(charset)
-    except (LookupError, UnicodeDecodeError):
-        return None
+    codecs = ("cp1252", charset) if charset.strip().lower() in LATIN1_LABELS else (charset,)
+    for codec in codecs:
+        try:
+            return data.decode(codec)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return None
 
 
 def tidy(text: str) -> str:

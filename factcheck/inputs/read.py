@@ -9,6 +9,10 @@ Document holds and what reports show, so every offset points into it.
 Libraries, imported only when their format is met: pypdf (PDF text layer, in content-stream order, so columns
 are not interleaved), trafilatura (the main text of a web page, without navigation, footer or banners),
 python-docx (Word documents). Markdown and plain text need nothing beyond plain.decode().
+
+What reading one input may cost is bounded by `settings.limits` (docs/inputs.md has the table): its bytes, the
+characters of its text, what a Word file inflates to, the pages of a PDF and the wall-clock time, which the
+readers check as they go. Each limit, like each damaged file, is a one-line FactcheckError.
 """
 
 from __future__ import annotations
@@ -54,18 +58,15 @@ def extract_text(data: bytes, name: str, hint: str | None = None, settings: Sett
         elif kind == "markdown":
             text = markdown_text(text)
     budget.check()
-    text = _within_limit(readable(text), name, settings)
+    text = _within_limit(readable(text), f"the text of {name}", limits.max_text_chars)
     if not text.strip():
         raise EmptyInputError(f"{name} contains no text")
     return text  # plain text exactly as decoded, but for control characters
 
 
-def _within_limit(text: str, name: str, settings: Settings | None) -> str:
-    cap = (settings or load_settings()).limits.max_text_chars
+def _within_limit(text: str, what: str, cap: int) -> str:
     if len(text) > cap:
-        raise InputTooLargeError(
-            f"the text of {name} is {len(text):,} characters, over the limit of {cap:,} (limits.max_text_chars)"
-        )
+        raise InputTooLargeError(f"{what} is {len(text):,} characters, over the limit of {cap:,} (limits.max_text_chars)")
     return text
 
 
@@ -81,7 +82,7 @@ def read_input(value: str | Path, settings: Settings) -> tuple[str, str]:
         if not value.strip():
             raise EmptyInputError("the text is empty")
         # the caller's own string, kept exactly (readers clean only what they decode from bytes)
-        return "<text>", _within_limit(value, "the text", settings)
+        return "<text>", _within_limit(value, "the text", settings.limits.max_text_chars)
     path = Path(value)
     if not path.exists():
         raise InputError(f"{path}: no such file")
