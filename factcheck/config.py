@@ -31,7 +31,14 @@ class EmbeddingSettings(_Strict):
 
 
 class LimitSettings(_Strict):
-    max_input_bytes: int = 20_000_000
+    """What one input may cost to read (docs/inputs.md lists each limit and the error it gives)."""
+
+    max_input_bytes: int = Field(default=20_000_000, ge=1)
+    max_text_chars: int = Field(default=20_000_000, ge=1)
+    max_decompressed_bytes: int = Field(default=200_000_000, ge=1)
+    max_member_bytes: int = Field(default=100_000_000, ge=1)
+    max_pdf_pages: int = Field(default=1_000, ge=1)
+    max_read_seconds: float = Field(default=60.0, gt=0)
     allow_private_urls: bool = False
     fetch_timeout: float = Field(default=10.0, gt=0)
     max_redirects: int = Field(default=5, ge=0)

@@ -4,7 +4,9 @@ FactcheckError
  ├── InputError        (a file or text we cannot use)
  │    ├── EmptyInputError
  │    ├── BinaryInputError
- │    ├── InputTooLargeError
+ │    ├── InputTooLargeError  (over a limit in `limits`: size, inflated size, pages, characters)
+ │    ├── InputTimeoutError   (reading took longer than limits.max_read_seconds)
+ │    ├── DamagedFileError    (a PDF, Word file or web page too broken to read)
  │    ├── NoTextLayerError
  │    └── FetchError     (a URL we cannot or may not fetch)
  │         └── BlockedURLError
@@ -17,12 +19,21 @@ FactcheckError
 
 from __future__ import annotations
 
+import re
+
+# Line breaks become spaces and other control characters their escape (a file name may hold "\x1b["): a
+# message is one line that a terminal shows as it is, whatever the input put in it.
+_LINE_BREAKS = re.compile(r"[\n\r\v\f\x85\u2028\u2029]+")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
 
 class FactcheckError(Exception):
     """factcheck could not finish."""
 
     def __str__(self) -> str:
-        return super().__str__() or (self.__doc__ or "").strip()
+        message = super().__str__() or (self.__doc__ or "").strip()
+        message = _LINE_BREAKS.sub(" ", message).replace("\t", " ")
+        return _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), message)
 
 
 class InputError(FactcheckError):
@@ -39,6 +50,14 @@ class BinaryInputError(InputError):
 
 class InputTooLargeError(InputError):
     """The input is larger than the configured limit."""
+
+
+class InputTimeoutError(InputError):
+    """Reading the input took longer than the configured limit (limits.max_read_seconds)."""
+
+
+class DamagedFileError(InputError):
+    """The file is damaged and cannot be read."""
 
 
 class NoTextLayerError(InputError):

@@ -9,6 +9,7 @@ import zipfile
 from typing import Literal
 
 from factcheck.errors import BinaryInputError
+from factcheck.inputs.markdown import Delimiter, delimited_spans
 
 Kind = Literal["pdf", "docx", "html", "markdown", "text"]
 
@@ -22,7 +23,7 @@ HINTS: dict[str, Kind] = {
     "txt": "text", "text": "text", "text/plain": "text",
 }
 OTHER_BINARIES = (
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Word/Office file (.doc); save it as .docx or PDF"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy (.doc) or password-protected Office file; save it as .docx or PDF, without a password"),
     (b"{\\rtf", "an RTF file; save it as .docx, PDF or plain text"),
     (b"\x89PNG", "a PNG image; OCR it first"),
     (b"\xff\xd8\xff", "a JPEG image; OCR it first"),
@@ -48,8 +49,9 @@ HTML_TAG = re.compile(
 )
 TAG_NAME = re.compile(r"</?(\w+)")
 MD_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+\S", re.MULTILINE)
-MD_LINK = re.compile(r"!?\[[^\]\n]+\]\((?:[^()\s]|\([^()\s]*\))+(?:\s+\"[^\"\n]*\")?\)")
-MD_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)[^\n]+?(?<=\S)\1")
+# bracketed text holds no bracket, so every "[" is read once (as in factcheck.inputs.markdown)
+MD_LINK = re.compile(r"!?\[[^\[\]\n]+\]\((?:[^()\s]|\([^()\s]*\))+(?:\s+\"[^\"\n]*\")?\)")
+BOLD = (Delimiter("*", (2,)), Delimiter("_", (2,)))
 MD_FENCE = re.compile(r"^ {0,3}(?:```|~~~)", re.MULTILINE)
 MD_REFDEF = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]+\S+", re.MULTILINE)
 
@@ -119,9 +121,20 @@ def looks_like_html(text: str, hinted: Kind | None = None) -> bool:
     return len(tags) >= 10 and len(names) >= 3
 
 
+def _has_bold(sample: str) -> bool:
+    """Whether a line holds **bold** or __bold__ (the lazy regex for it rescans a line from every "**")."""
+    return any(
+        next(delimited_spans(line, mark), None) is not None
+        for line in sample.split("\n")
+        if "**" in line or "__" in line
+        for mark in BOLD
+    )
+
+
 def looks_like_markdown(text: str) -> bool:
     """Strong signals only: plain text with a few dashes or asterisks must stay plain text."""
     sample = text[:200_000]
-    counts = [len(p.findall(sample)) for p in (MD_HEADING, MD_LINK, MD_EMPHASIS, MD_FENCE, MD_REFDEF)]
+    counts = [len(p.findall(sample)) for p in (MD_HEADING, MD_LINK, MD_FENCE, MD_REFDEF)]
+    counts.insert(2, int(_has_bold(sample)))
     kinds = sum(1 for c in counts if c)
     return kinds >= 2 or counts[0] >= 2 or counts[1] >= 2

@@ -7,7 +7,9 @@ import logging
 import re
 from typing import Any
 
-from factcheck.errors import InputError
+from factcheck.config import LimitSettings
+from factcheck.errors import DamagedFileError, InputTooLargeError
+from factcheck.inputs.limits import ReadBudget
 from factcheck.inputs.plain import tidy
 
 log = logging.getLogger(__name__)
@@ -21,6 +23,13 @@ BLOCK_TAGS = {
 BOILERPLATE_MARKS = re.compile(
     r"cookie|consent|gdpr|breadcrumb|skip-?link|navbar|navigation|\bmenu\b|\bbanner\b"
 )
+# libxml2's own limits without huge_tree (not settings: raising them means huge_tree, which removes them)
+HTML_LIMITS = (
+    ("Excessive depth", "nests elements deeper than 256, libxml2's limit (huge_tree off)"),
+    ("too long", "holds a run of text over 10 MB, libxml2's limit (huge_tree off)"),
+    ("Buffer size", "holds a run of text over 10 MB, libxml2's limit (huge_tree off)"),
+    ("", "is over one of libxml2's size limits (huge_tree off)"),
+)
 DROP_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "template", "svg",
              "button", "select", "iframe")
 
@@ -31,26 +40,42 @@ def meta_charset(data: bytes) -> str | None:
     return m.group(1).decode("ascii") if m else None
 
 
-def html_text(html: str, name: str) -> str:
+def html_text(html: str, name: str, budget: ReadBudget | None = None) -> str:
     """The main text of a web page: trafilatura's article, or every visible block when it finds none."""
-    import lxml.html
-    from lxml import etree
-
-    html = re.sub(r"^\s*<\?xml[^>]*>", "", html)  # lxml refuses a str that declares an encoding
-    try:
-        tree = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError) as e:
-        raise InputError(f"{name} could not be read as HTML: {e}") from None
+    budget = budget or ReadBudget.start(name, LimitSettings())
+    tree = _parsed(html, name)
+    budget.check()
     _mark_inline_quotes(tree)
     text = _trafilatura_text(tree, name)
+    budget.check()
     # trafilatura's last resort on a short page is the whole body run together as one block, navigation and
     # all: the page's own blocks are better then
     if "\n" not in text.strip():
-        fallback = _plain_html_text(tree)
+        fallback = _plain_html_text(tree, budget)
         if not text.strip() or "\n" in fallback.strip():
             log.info("%s: trafilatura found no article; using the page's visible blocks", name)
             text = fallback
     return text
+
+
+def _parsed(html: str, name: str) -> Any:
+    """The page's tree, by a parser of its own (its error log is this page's alone), with libxml2's limits on
+    (huge_tree off): a page nested deeper than 256 elements, or with a text node over 10 MB, is refused
+    rather than read with its text silently cut."""
+    import lxml.html
+    from lxml import etree
+
+    html = re.sub(r"^\s*<\?xml[^>]*>", "", html)  # lxml refuses a str that declares an encoding
+    parser = lxml.html.HTMLParser(huge_tree=False, no_network=True)
+    try:
+        tree = lxml.html.document_fromstring(html, parser=parser)
+    except (etree.ParserError, ValueError) as e:
+        raise DamagedFileError(f"{name} could not be read as HTML: {e}") from None
+    for entry in parser.error_log:
+        if entry.type_name == "ERR_RESOURCE_LIMIT":
+            what = next((w for marker, w in HTML_LIMITS if marker in entry.message), HTML_LIMITS[-1][1])
+            raise InputTooLargeError(f"{name} {what}")
+    return tree
 
 
 def _mark_inline_quotes(tree: Any) -> None:
@@ -105,7 +130,12 @@ def _trafilatura_text(tree: Any, name: str) -> str:
         return ""
     if not xml:
         return ""
-    root = etree.fromstring(xml.encode("utf-8"))
+    try:
+        safe = etree.XMLParser(resolve_entities=False, huge_tree=False, no_network=True)
+        root = etree.fromstring(xml.encode("utf-8"), safe)
+    except etree.XMLSyntaxError as e:  # trafilatura wrote something lxml will not read back: fall back, not fail
+        log.warning("%s: trafilatura's output could not be read (%s); using every visible block", name, e)
+        return ""
     main = root.find("main")
     blocks: list[str] = []
     _walk_extracted(main if main is not None else root, blocks)
@@ -160,7 +190,7 @@ def _walk_extracted(element: Any, blocks: list[str], prefix: str = "") -> None:
                 blocks.append(text)
 
 
-def _plain_html_text(tree: Any) -> str:
+def _plain_html_text(tree: Any, budget: ReadBudget) -> str:
     """Fallback: every visible block of the article (or main, or body), navigation, banners and scripts
     dropped."""
     import copy
@@ -184,6 +214,7 @@ def _plain_html_text(tree: Any) -> str:
     current: list[str] = []
 
     def flush() -> None:
+        budget.check()
         text = tidy("".join(current))
         current.clear()
         if text:

@@ -10,7 +10,9 @@ import statistics
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from factcheck.errors import InputError, NoTextLayerError
+from factcheck.config import LimitSettings
+from factcheck.errors import DamagedFileError, InputError, InputTooLargeError, NoTextLayerError
+from factcheck.inputs.limits import ReadBudget
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -38,19 +40,23 @@ class Line:
     width: float = 0.0  # estimated, in points
 
 
-def pdf_text(data: bytes, name: str) -> str:
+def pdf_text(data: bytes, name: str, limits: LimitSettings | None = None, budget: ReadBudget | None = None) -> str:
     """The text layer of a PDF as paragraphs: running headers, footers and page numbers removed, words split
-    at line ends rejoined, paragraphs that run across pages joined."""
-    pages = _pdf_lines(data, name)
+    at line ends rejoined, paragraphs that run across pages joined. At most limits.max_pdf_pages pages, within
+    the read budget (checked between pages and as each page's text is drawn); pypdf itself bounds every
+    stream it inflates (75 MB)."""
+    limits = limits or LimitSettings()
+    budget = budget or ReadBudget.start(name, limits)
+    pages = _pdf_lines(data, name, limits, budget)
     if not any(WORDS.search(line.text) for page in pages for line in page):
         raise NoTextLayerError(f"{name} has no text layer (a scanned PDF?); OCR it first")
     body = _drop_running_lines([_attach_bullets(page) for page in pages])
     return _paragraphs(body)
 
 
-def _pdf_lines(data: bytes, name: str) -> list[list[Line]]:
+def _pdf_lines(data: bytes, name: str, limits: LimitSettings, budget: ReadBudget) -> list[list[Line]]:
     import pypdf
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PdfReadError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns loudly about harmless oddities
     try:
@@ -59,17 +65,25 @@ def _pdf_lines(data: bytes, name: str) -> list[list[Line]]:
             raise InputError(f"{name} is an encrypted PDF; remove the password first")
         pages = []
         for number, page in enumerate(reader.pages):
-            pages.append(_page_lines(page, number))
+            if number == limits.max_pdf_pages:
+                pages_word = "page" if number == 1 else "pages"
+                raise InputTooLargeError(f"{name} has more than {number:,} {pages_word} (limits.max_pdf_pages)")
+            budget.check()
+            pages.append(_page_lines(page, number, budget))
+        if not pages:
+            raise DamagedFileError(f"{name} is a PDF without pages")
         return pages
     except InputError:
         raise
+    except LimitReachedError:
+        raise InputTooLargeError(f"{name}: a stream in it inflates past pypdf's size limit (a PDF bomb?)") from None
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as e:
-        raise InputError(f"{name} could not be read as a PDF: {e}") from None
+        raise DamagedFileError(f"{name} could not be read as a PDF: {e}") from None
     except Exception as e:  # noqa: BLE001  # pypdf's dependencies (cryptography for AES) raise their own errors
-        raise InputError(f"{name} could not be read as a PDF: {type(e).__name__}: {e}") from None
+        raise DamagedFileError(f"{name} could not be read as a PDF: {type(e).__name__}: {e}") from None
 
 
-def _page_lines(page: PageObject, number: int) -> list[Line]:
+def _page_lines(page: PageObject, number: int, budget: ReadBudget) -> list[Line]:
     """The lines of a page in content-stream order, each placed where its first text was drawn, with its main
     font size and an estimate of its width."""
     lines: list[Line] = []
@@ -80,6 +94,7 @@ def _page_lines(page: PageObject, number: int) -> list[Line]:
 
     def visit(text: str, cm: Sequence[float], tm: Sequence[float], font_dict: object, font_size: float | None) -> None:
         nonlocal where, width
+        budget.check()  # a page can draw millions of pieces of text
         a, b, c, d, e, f = (float(v) for v in cm)
         scale = (abs(tm[0] * tm[3] - tm[1] * tm[2]) * abs(a * d - b * c)) ** 0.5 or 1.0
         size = round(float(font_size or 0) * scale, 1)
