@@ -10,6 +10,7 @@ FactcheckError
  │         └── BlockedURLError
  ├── SettingsError     (the models/ configuration is wrong)
  ├── ProjectConfigError (a project's .factcheck.toml or [tool.factcheck] is wrong)
+ ├── EngineError       (a batch engine that is not installed or cannot start)
  └── BaselineError     (a baseline file we cannot use)
 """
 
@@ -57,6 +58,10 @@ class SettingsError(FactcheckError):
 
 class ProjectConfigError(FactcheckError):
     """The project configuration (.factcheck.toml or [tool.factcheck] in pyproject.toml) is invalid."""
+
+
+class EngineError(FactcheckError):
+    """The batch engine could not run."""
 
 
 class BaselineError(FactcheckError):
