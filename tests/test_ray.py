@@ -31,12 +31,14 @@ needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="
 
 @dataclass(frozen=True)
 class RecordingFactory:
-    """An embedder factory that leaves a file named by the process id each time it builds an embedder."""
+    """An embedder factory that leaves a file named by the process id each time it builds an embedder, holding
+    the process's FACTCHECK_CACHE."""
 
     folder: str
 
     def __call__(self) -> HashingEmbedder:
-        (Path(self.folder) / f"{os.getpid()}-{uuid.uuid4().hex}").write_text("", encoding="utf-8")
+        cache = os.environ.get("FACTCHECK_CACHE", "")
+        (Path(self.folder) / f"{os.getpid()}-{uuid.uuid4().hex}").write_text(cache, encoding="utf-8")
         return HashingEmbedder()
 
 
@@ -92,10 +94,11 @@ def cluster():
 
 
 def test_ray_actors_build_the_embedder_once_each_and_write_the_local_engine_s_bytes(
-    cluster, real_pairs, local_reports, tmp_path, settings
+    cluster, real_pairs, local_reports, tmp_path, settings, monkeypatch
 ):
     built = tmp_path / "built"
     built.mkdir()
+    monkeypatch.setenv("FACTCHECK_CACHE", str(tmp_path / "cache"))  # set after the cluster started
     out = tmp_path / "ray"
     result = run_batch(items_from_dir(real_pairs), out, 2, FORMATS, settings,
                        embedder_factory=RecordingFactory(str(built)), progress=False, engine="ray")
@@ -104,6 +107,7 @@ def test_ray_actors_build_the_embedder_once_each_and_write_the_local_engine_s_by
     assert sum(r.quotes for r in result.items) > PAIRS  # real releases, several quotations each
     pids = [p.name.split("-")[0] for p in built.iterdir()]
     assert len(pids) == 2 and len(set(pids)) == 2 and str(os.getpid()) not in pids  # once per actor
+    assert {p.read_text(encoding="utf-8") for p in built.iterdir()} == {str(tmp_path / "cache")}  # as local workers
     # the reports and the index are the local engine's bytes (the manifests name another embedder factory)
     assert files(out, manifests=False) == files(local_reports, manifests=False)
     index = json.loads((out / "index.json").read_text(encoding="utf-8"))

@@ -6,7 +6,7 @@ then checks items (`worker.check_item`) and sends back their rendered reports; t
 (`resume.store`), so the reports are the local engine's bytes and `out_dir` need only exist here. The actors
 read the inputs by their paths: on a cluster of several machines, the batch must be at the same path on every
 node (a shared file system), and every node needs the same factcheck (an actor refuses to start on other
-code).
+code). The actors get this process's import path and its FACTCHECK_* variables, as local workers inherit them.
 
 With no address (neither given nor in $RAY_ADDRESS), a local Ray instance is started for the batch, with as
 many CPUs as workers, no dashboard and (unless RAY_USAGE_STATS_ENABLED says otherwise) no usage statistics,
@@ -117,9 +117,11 @@ class RayEngine:
             cores_each = max(1, cluster_cpus // self.workers)
         actor_class = ray.remote(num_cpus=1, max_restarts=MAX_RESTARTS, max_task_retries=0)(ItemChecker)
         if not self._started_here or address:
-            # Workers of a cluster started elsewhere do not see this process's import path (one started here
-            # was given it, cheaper than a runtime environment per actor).
-            environment = {"env_vars": {"PYTHONPATH": _python_path(embedder_factory)}}
+            # Workers of a cluster started elsewhere see neither this process's import path nor its FACTCHECK_*
+            # variables (the cache folder, the model's path), as local workers would: give them both (a cluster
+            # started here inherited them, cheaper than a runtime environment per actor).
+            own = {key: value for key, value in os.environ.items() if key.startswith("FACTCHECK_")}
+            environment = {"env_vars": {**own, "PYTHONPATH": _python_path(embedder_factory)}}
             actor_class = actor_class.options(runtime_env=environment)
         code = code_digest()
         self._actors = [
