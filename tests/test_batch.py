@@ -1,5 +1,7 @@
 """`factcheck batch` and factcheck.batch.run_batch(): 50 generated pairs in two worker processes with the fake
-embedder, a progress bar, per-item errors, index.html and index.json, exit statuses, deterministic outputs."""
+embedder, a progress bar, per-item errors, index.html and index.json, exit statuses, deterministic outputs; and a
+batch run again into the same folder, after a deleted report, a changed input or a kill -9, checking only what
+it must."""
 
 from __future__ import annotations
 
