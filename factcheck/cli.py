@@ -542,6 +542,8 @@ def batch(
     out: Annotated[Path, typer.Option("--out", help="Folder for the reports, index.html and index.json.")],
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default: one per core, at most 8).")] = None,
     formats: Annotated[str, typer.Option("--format", "-f", help="Comma-separated formats: html, json, md, text.")] = "html,json,md",
+    engine: Annotated[str, typer.Option("--engine", help="local (worker processes) or ray (a Ray cluster: pip install 'factcheck[scale]').")] = "local",
+    address: Annotated[str | None, typer.Option("--address", help="The Ray cluster for --engine ray (default: $RAY_ADDRESS, else a local one started for the batch).")] = None,
 ) -> None:
     """Check many release/source pairs in parallel; exit 1 when any item failed. Shows items done out of the
     total on a terminal."""
@@ -553,6 +555,7 @@ def batch(
         result = run_batch(
             items, out, workers, chosen, load_settings(),
             embedder_factory=_embedder_factory(ctx), progress=_stderr_is_terminal(),
+            engine=engine, address=address,
         )
     except FactcheckError as e:
         _fail(str(e))

@@ -14,6 +14,7 @@ FactcheckError
  ├── ProjectConfigError (a project's .factcheck.toml or [tool.factcheck] is wrong)
  ├── ServeAddressError (factcheck serve asked to listen where other machines reach it)
  ├── LibraryError      (a library of reports we cannot open or use)
+ ├── EngineError       (a batch engine that is not installed or cannot start)
  └── BaselineError     (a baseline file we cannot use)
 """
 
@@ -86,6 +87,10 @@ class ServeAddressError(FactcheckError):
 
 class LibraryError(FactcheckError):
     """The library of reports cannot be used."""
+
+
+class EngineError(FactcheckError):
+    """The batch engine could not run."""
 
 
 class BaselineError(FactcheckError):

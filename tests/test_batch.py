@@ -1,5 +1,7 @@
 """`factcheck batch` and factcheck.batch.run_batch(): 50 generated pairs in two worker processes with the fake
-embedder, a progress bar, per-item errors, index.html and index.json, exit statuses, deterministic outputs."""
+embedder, a progress bar, per-item errors, index.html and index.json, exit statuses, deterministic outputs; and a
+batch run again into the same folder, after a deleted report, a changed input or a kill -9, checking only what
+it must."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from factcheck.batch import (
     unique_names,
 )
 from factcheck.cli import Injected, app
+from factcheck.config import with_overrides
 from factcheck.embed import protocol, store
 from factcheck.errors import InputError
 from tests.conftest import ROOT
@@ -44,6 +47,12 @@ def _generator():
 
 
 make_pairs = _generator().make_pairs
+
+
+def files(folder: Path, manifests: bool = True) -> dict[str, bytes]:
+    """Every file under `folder` (the reports, the index, and the resume manifests) by relative path."""
+    found = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {name: data for name, data in found.items() if manifests or not name.startswith(".factcheck-batch/")}
 
 
 def recording_embedder() -> HashingEmbedder:
@@ -163,10 +172,11 @@ def test_cli_exits_1_and_says_how_many_failed_with_the_broken_item(broken_batch,
     assert f"item-{PAIRS + 1:03d}-broken: item-{PAIRS + 1:03d}-broken/release.txt is empty" in result.output
     # deterministic: the same bytes as the library run of the same batch (other workers, other order of finishing)
     _, library_out, _, _, _ = library_run
-    ours = sorted(p.name for p in out.iterdir())
-    assert ours == sorted(p.name for p in library_out.iterdir())
+    # (the manifests differ: they name the embedder factory, and the library run's is another one)
+    ours, theirs = files(out, manifests=False), files(library_out, manifests=False)
+    assert sorted(ours) == sorted(theirs)
     for name in ours:
-        assert (out / name).read_bytes() == (library_out / name).read_bytes(), name
+        assert ours[name] == theirs[name], name
 
 
 def test_cli_exits_0_for_a_folder_of_good_pairs(tmp_path):
@@ -292,22 +302,22 @@ def test_forked_and_spawned_workers_write_the_same_bytes(broken_batch, tmp_path,
         out = tmp_path / method
         result = run_batch(items, out, 2, ("json", "md"), settings, embedder_factory=HashingEmbedder, progress=False)
         assert result.ok
-        outputs[method] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+        outputs[method] = files(out)
     assert outputs["fork"] == outputs["spawn"]
-    assert len(outputs["fork"]) == 2 * 6 + 2
+    assert len(outputs["fork"]) == 2 * 6 + 6 + 2  # two reports and a manifest per item, and the index
 
 
 def test_each_worker_gives_the_model_its_share_of_the_cores(monkeypatch, settings):
-    from factcheck.batch import runner as batch
+    from factcheck.batch import worker as batch
 
     for module, name in ((protocol, "_shared"), (store, "_stores")):
         monkeypatch.setattr(module, name, {})  # what a worker forgets must not be this process's own
     monkeypatch.setattr(batch, "_worker_settings", None)
     monkeypatch.setattr(batch, "_worker_embedder", None)
-    batch._init_worker(settings, HashingEmbedder, 1)
+    batch.init_worker(settings, HashingEmbedder, 1)
     assert batch._worker_settings.embedding.threads == 1
     pinned = settings.model_copy(update={"embedding": settings.embedding.model_copy(update={"threads": 3})})
-    batch._init_worker(pinned, HashingEmbedder, 1)
+    batch.init_worker(pinned, HashingEmbedder, 1)
     assert batch._worker_settings.embedding.threads == 3  # a setting the user chose is kept
 
 
@@ -318,3 +328,144 @@ def test_the_package_exports_a_sorted_complete_all():
     names = factcheck.batch.__all__
     assert names == sorted(names, key=lambda n: (not n.isupper(), not n[:1].isupper(), n))
     assert all(hasattr(factcheck.batch, name) for name in factcheck.batch.__all__)
+
+
+# --- bad rows, and resuming an interrupted batch ------------------------------------------------------------
+
+
+def test_bad_rows_among_good_ones_are_reported_and_the_rest_complete(tmp_path, settings):
+    """A missing file, an empty file, a binary file and a folder named as a file: each one row's error."""
+    manifest = make_pairs(tmp_path, 4)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "binary.bin").write_bytes(bytes(range(256)) * 8)
+    rows = manifest.read_text(encoding="utf-8").splitlines()
+    bad = ["nope.txt,item-001/source.txt,missing", "empty.txt,item-001/source.txt,empty",
+           "binary.bin,item-001/source.txt,binary", "item-002,item-002/source.txt,folder"]
+    manifest.write_text("\n".join(rows[:3] + bad + rows[3:]) + "\n", encoding="utf-8")  # bad rows in the middle
+    result = run_batch(items_from_manifest(manifest), tmp_path / "out", 2, ("json",), settings,
+                       embedder_factory=HashingEmbedder, progress=False)
+    index = json.loads((tmp_path / "out" / "index.json").read_text(encoding="utf-8"))
+    statuses = {item["name"]: (item["status"], item["error"]) for item in index["items"]}
+    assert statuses == {
+        "item-001": ("ok", ""), "item-002": ("ok", ""),
+        "missing": ("error", "nope.txt: no such file"),
+        "empty": ("error", "empty.txt is empty"),
+        "binary": ("error", "binary.bin looks like a binary file, not text"),
+        "folder": ("error", "item-002 is a directory, not a file"),
+        "item-003": ("ok", ""), "item-004": ("ok", ""),
+    }
+    assert [r.error_type for r in result.failed] == ["InputError", "EmptyInputError", "BinaryInputError", "InputError"]
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.json")) == [
+        "index.json", "item-001.json", "item-002.json", "item-003.json", "item-004.json"
+    ]
+
+
+def _stamps(folder: Path) -> dict[str, tuple[int, int]]:
+    """Each report's inode and modification time: both change when a file is written again (os.replace)."""
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()}
+
+
+def _add_a_quotation(release: Path) -> None:
+    with release.open("a", encoding="utf-8") as f:
+        f.write("\nOfsted said: \u201cdedication is everything.\u201d\n")
+
+
+@pytest.fixture
+def finished_batch(tmp_path, settings):
+    """Six pairs, run once into out/ and once into fresh/ (the reference for byte-identical outputs)."""
+    manifest = make_pairs(tmp_path / "pairs", 6)
+    items = items_from_manifest(manifest)
+    for out in ("out", "fresh"):
+        result = run_batch(items, tmp_path / out, 2, ("html", "json", "md"), settings,
+                           embedder_factory=HashingEmbedder, progress=False)
+        assert result.ok and not result.reused
+    return items, tmp_path / "out", tmp_path / "fresh"
+
+
+def test_a_rerun_checks_only_the_item_whose_report_was_deleted(finished_batch, settings, capsys):
+    items, out, fresh = finished_batch
+    (out / "item-003.json").unlink()
+    before = _stamps(out)
+    result = run_batch(items, out, 2, ("html", "json", "md"), settings, embedder_factory=HashingEmbedder,
+                       progress=True)
+    assert [r.name for r in result.items if not r.reused] == ["item-003"]
+    assert len(result.reused) == 5 and result.workers == 1  # one item to check: one worker
+    assert "5 reused" in capsys.readouterr().err  # the progress bar counts them
+    after = _stamps(out)
+    rewritten = {name for name in after if after[name] != before.get(name)}
+    assert rewritten == {"item-003.html", "item-003.json", "item-003.md", "index.html", "index.json"}
+    assert files(out) == files(fresh)  # reports, manifests and the index listing every item, byte for byte
+
+
+def test_changed_inputs_tampered_reports_and_other_settings_are_checked_again(finished_batch, settings):
+    items, out, fresh = finished_batch
+    _add_a_quotation(items[1].release)
+    (out / "item-005.md").write_text("# edited by hand\n", encoding="utf-8")
+    result = run_batch(items, out, 2, ("html", "json", "md"), settings, embedder_factory=HashingEmbedder,
+                       progress=False)
+    assert sorted(r.name for r in result.items if not r.reused) == ["item-002", "item-005"]
+    assert b"dedication" in (out / "item-002.md").read_bytes()
+    assert (out / "item-005.md").read_bytes() == (fresh / "item-005.md").read_bytes()
+    stricter = with_overrides(settings, align={"fuzzy_word_ratio": 95})
+    again = run_batch(items, out, 2, ("html", "json", "md"), stricter, embedder_factory=HashingEmbedder,
+                      progress=False)
+    assert not again.reused  # other settings could give other reports
+    only_json = run_batch(items, out, 2, ("json",), settings, embedder_factory=HashingEmbedder, progress=False)
+    assert not only_json.reused
+
+
+def test_a_failed_item_is_never_reused_and_loses_what_an_earlier_run_left(finished_batch, settings):
+    items, out, _ = finished_batch
+    items[0].source.write_bytes(b"")
+    result = run_batch(items, out, 2, ("html", "json", "md"), settings, embedder_factory=HashingEmbedder,
+                       progress=False)
+    assert result.items[0].error == "item-001/source.txt is empty" and not result.items[0].reused
+    assert not list(out.glob("item-001.*")) and not (out / ".factcheck-batch" / "item-001.json").exists()
+    assert len(result.reused) == 5
+
+
+KILLED_RUN = """
+import os, signal, sys
+from pathlib import Path
+from factcheck.batch import items_from_manifest, resume, run_batch
+from tests.fakes import HashingEmbedder
+
+replace = resume.write_atomically
+
+def write_then_die_halfway(path, text):
+    if path.name == sys.argv[3]:  # half the report in its temporary file, then the whole batch is killed
+        path.with_name(f".{path.name}.tmp").write_text(text[: len(text) // 2], encoding="utf-8")
+        os.killpg(0, signal.SIGKILL)
+    replace(path, text)
+
+resume.write_atomically = write_then_die_halfway
+run_batch(items_from_manifest(Path(sys.argv[1])), Path(sys.argv[2]), 1, ("html", "json", "md"),
+          embedder_factory=HashingEmbedder, progress=False)
+"""
+
+
+def test_a_batch_killed_midway_leaves_nothing_a_resume_would_trust(finished_batch, settings):
+    """SIGKILL (parent and workers) while item-004's second report is half written, after item-004's input
+    changed: its old manifest must not vouch for the new half-written state, and a resume finishes the batch."""
+    import signal
+    import subprocess
+
+    items, out, fresh = finished_batch
+    manifest = items[0].release.parent.parent / "manifest.csv"
+    _add_a_quotation(items[3].release)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_RUN, str(manifest), str(out), "item-004.json"],
+        check=False, cwd=ROOT, start_new_session=True, capture_output=True, timeout=120,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
+    assert (out / ".item-004.json.tmp").exists()  # the half-written report was never put in place
+    assert not (out / ".factcheck-batch" / "item-004.json").exists()
+    assert b"dedication" in (out / "item-004.html").read_bytes()  # its first report was replaced
+    result = run_batch(items, out, 2, ("html", "json", "md"), settings, embedder_factory=HashingEmbedder,
+                       progress=False)
+    assert [r.name for r in result.items if not r.reused] == ["item-004"]
+    assert not list(out.glob(".*.tmp"))
+    fresh_run = run_batch(items, fresh, 2, ("html", "json", "md"), settings, embedder_factory=HashingEmbedder,
+                          progress=False)
+    assert [r.name for r in fresh_run.items if not r.reused] == ["item-004"]
+    assert files(out) == files(fresh)

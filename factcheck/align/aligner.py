@@ -157,7 +157,23 @@ def align(quote: Quote, release: LoadedDocument, index: SourceIndex, settings: S
             chain = [Run(0, at, len(written))]
     if not chain:
         return Alignment(found=False, score=0.0)
-    return _from_chain(qw, written, chain, release, index, settings)
+    alignment = _from_chain(qw, written, chain, release, index, settings)
+    if alignment.case_changes and len(chain) == 1 and chain[0].n == len(qw.words):
+        return _in_same_capitals(qw, written, chain[0].s, release, index, settings) or alignment
+    return alignment
+
+
+def _in_same_capitals(
+    qw: QuoteWords, written: list[str], placed: int, release: LoadedDocument, index: SourceIndex, settings: Settings
+) -> Alignment | None:
+    """A quotation found word for word, but with capitals changed, where the source also has it without: that
+    place (a whole sentence quoted is itself, not the end of one sentence and the start of the next)."""
+    for at in index.positions(tuple(qw.words)):
+        if at != placed:
+            alignment = _from_chain(qw, written, [Run(0, at, len(qw.words))], release, index, settings)
+            if not alignment.case_changes:
+                return alignment
+    return None
 
 
 def exact_occurrences(quote: Quote, release: LoadedDocument, index: SourceIndex) -> list[int]:

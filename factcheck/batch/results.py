@@ -25,6 +25,7 @@ class ItemResult:
     error: str = ""
     error_type: str = ""
     seconds: float = 0.0  # not written to the index: it would make the index differ from run to run
+    reused: bool = False  # taken from an earlier run into the same folder; not in the index either
 
     @property
     def ok(self) -> bool:
@@ -33,6 +34,7 @@ class ItemResult:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("seconds")
+        data.pop("reused")
         data["status"] = "ok" if self.ok else "error"
         return data
 
@@ -44,6 +46,12 @@ class BatchResult:
     workers: int
     formats: tuple[str, ...]
     seconds: float = 0.0
+    engine: str = "local"
+
+    @property
+    def reused(self) -> list[ItemResult]:
+        """The items taken from an earlier run into the same folder, not checked again."""
+        return [r for r in self.items if r.reused]
 
     @property
     def failed(self) -> list[ItemResult]:

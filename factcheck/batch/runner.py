@@ -1,10 +1,13 @@
-"""Checking a batch's items in worker processes (concurrent.futures.ProcessPoolExecutor).
+"""Checking a batch: `run_batch()` takes the items an earlier run into the same folder finished (`resume`),
+has an engine check the others, writes each one's reports as it comes back, then the index.
 
-On Linux the parent imports the pipeline first and the workers are forked from it, so they start in
-milliseconds instead of each importing everything again; elsewhere they are spawned. Each worker builds its
-settings and its embedder once, in the pool initializer, with an equal share of the cores for the model; the
-real embedding model is loaded lazily, at most once per worker and never in the parent. A failing item (any
-FactcheckError, or any unexpected exception) is recorded with its message and the batch goes on.
+The local engine (the default) checks items in worker processes (concurrent.futures.ProcessPoolExecutor). On
+Linux the parent imports the pipeline first and the workers are forked from it, so they start in milliseconds
+instead of each importing everything again; elsewhere they are spawned. Each worker builds its settings and
+its embedder once, in the pool initializer, with an equal share of the cores for the model; the real
+embedding model is loaded lazily, at most once per worker and never in the parent. The ray engine does the
+same with one Ray actor per worker (`ray_engine`). A failing item (any FactcheckError, or any unexpected
+exception) is recorded with its message and the batch goes on.
 """
 
 from __future__ import annotations
@@ -12,20 +15,23 @@ from __future__ import annotations
 import multiprocessing
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from factcheck.batch.items import DEFAULT_FORMATS, EXTENSIONS, BatchItem, parse_formats
-from factcheck.batch.output import write_atomically, write_index
-from factcheck.batch.results import SEVERITIES, BatchResult, ItemResult
-from factcheck.config import Settings, load_settings, with_overrides
-from factcheck.embed import Embedder, available_cores, default_embedder, forget_inherited_state
-from factcheck.errors import FactcheckError, InputError
+from factcheck.batch.items import DEFAULT_FORMATS, BatchItem, parse_formats
+from factcheck.batch.output import write_index
+from factcheck.batch.results import BatchResult, ItemResult
+from factcheck.batch.resume import batch_fingerprint, item_fingerprint, reuse, store
+from factcheck.batch.worker import WORKER_DIED, ItemOutcome, check_item, failed_outcome, init_worker
+from factcheck.config import Settings, load_settings
+from factcheck.embed import Embedder, available_cores
+from factcheck.errors import EngineError
 
 MAX_DEFAULT_WORKERS = 8  # each worker holds its own copy of the model (about 200 MB)
+ENGINES = ("local", "ray")
 
 
 def default_workers() -> int:
@@ -50,78 +56,72 @@ def _preload() -> None:
     split_paragraph("The rules are compiled. Once, before the fork.")
 
 
-# --- the worker side --------------------------------------------------------------------------------------
+class Engine(Protocol):
+    """Checks the items it was given, on `workers` workers, and yields each one's outcome as it finishes (with
+    the item's position in the batch)."""
 
-_worker_settings: Settings | None = None
-_worker_embedder: Embedder | None = None
+    workers: int
 
+    def outcomes(self) -> Iterator[tuple[int, ItemOutcome]]: ...
 
-def _init_worker(
-    settings: Settings | None, embedder_factory: Callable[[], Embedder] | None, cores_each: int = 0
-) -> None:
-    """Pool initializer: this worker's settings and embedder, built once (the real model loads on first use)."""
-    global _worker_settings, _worker_embedder
-    forget_inherited_state()
-    _worker_settings = settings or load_settings()
-    if cores_each and not _worker_settings.embedding.threads:
-        _worker_settings = with_overrides(_worker_settings, embedding={"threads": cores_each})
-    if embedder_factory is not None:
-        _worker_embedder = embedder_factory()
-    else:
-        _worker_embedder = default_embedder(_worker_settings.embedding)
+    def close(self, cancel: bool) -> None: ...
 
 
-def _run_item(item: BatchItem, out_dir: Path, formats: tuple[str, ...]) -> ItemResult:
-    """Check one item in a worker and write its reports; every error becomes part of the result."""
-    from factcheck.inputs import load
-    from factcheck.run import check_and_render
+class LocalEngine:
+    """Worker processes on this machine. The items are all submitted at once, before any other thread starts,
+    so the workers are forked from a process running one thread."""
 
-    started = time.perf_counter()
-    result = ItemResult(item.name, item.release_name or str(item.release), item.source_name or str(item.source))
-    try:
-        if item.error:
-            raise InputError(item.error)
-        settings = _worker_settings or load_settings()
-        release = load(item.release, settings)
-        source = load(item.source, settings)
-        release.name, source.name = result.release, result.source
-        rendered = check_and_render(release, [source], formats, settings=settings, embedder=_worker_embedder)
-        for fmt, text in rendered.texts.items():
-            file_name = f"{item.name}.{EXTENSIONS[fmt]}"
-            write_atomically(out_dir / file_name, text)
-            result.reports[fmt] = file_name
-        report = rendered.report
-        s = report.summary
-        result.quotes, result.checked, result.flagged = s.quotes, s.checked, s.flagged
-        result.severities = {level: s.severities.get(level, 0) for level in SEVERITIES}
-        result.worst_severity = s.worst_severity
-    except Exception as e:  # noqa: BLE001 - one bad item must not stop the batch
-        _fail_item(result, e, out_dir, item.name, formats)
-        # Name the inputs as the reports do, so the index does not depend on where the batch lives.
-        for path, shown in ((item.release, result.release), (item.source, result.source)):
-            result.error = result.error.replace(str(path), shown)
-    result.seconds = time.perf_counter() - started
-    return result
+    def __init__(
+        self,
+        pending: Sequence[tuple[int, BatchItem]],
+        formats: tuple[str, ...],
+        settings: Settings,
+        embedder_factory: Callable[[], Embedder] | None,
+        workers: int | None,
+    ) -> None:
+        self.workers = max(1, min(workers or default_workers(), len(pending) or 1))
+        method = _start_method()
+        if method == "fork":
+            _preload()
+        self._executor = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context(method),
+            initializer=init_worker,
+            initargs=(settings, embedder_factory, max(1, available_cores() // self.workers)),
+        )
+        self._futures: dict[Future[ItemOutcome], tuple[int, BatchItem]] = {
+            self._executor.submit(check_item, item, formats): (i, item) for i, item in pending
+        }
 
+    def outcomes(self) -> Iterator[tuple[int, ItemOutcome]]:
+        for future in as_completed(self._futures):
+            i, item = self._futures[future]
+            try:
+                outcome = future.result()
+            except BrokenProcessPool as e:  # a worker died (killed, out of memory): its items fail
+                outcome = failed_outcome(item, e, WORKER_DIED)
+            except Exception as e:  # noqa: BLE001 - e.g. a result that could not be sent back
+                outcome = failed_outcome(item, e)
+            yield i, outcome
 
-def _fail_item(result: ItemResult, error: BaseException, out_dir: Path, name: str, formats: Sequence[str]) -> None:
-    if isinstance(error, FactcheckError):
-        result.error = str(error)
-    else:
-        result.error = f"unexpected error: {type(error).__name__}: {error}"
-    result.error_type = type(error).__name__
-    result.reports = {}
-    result.quotes = result.checked = result.flagged = 0
-    result.severities = {}
-    result.worst_severity = "none"
-    for fmt in formats:  # a report left from an earlier run must not pass for this one
-        try:
-            (out_dir / f"{name}.{EXTENSIONS[fmt]}").unlink(missing_ok=True)
-        except OSError:
-            pass
+    def close(self, cancel: bool) -> None:
+        self._executor.shutdown(wait=not cancel, cancel_futures=cancel)
 
 
-# --- the parent side --------------------------------------------------------------------------------------
+def _engine(
+    name: str,
+    pending: Sequence[tuple[int, BatchItem]],
+    formats: tuple[str, ...],
+    settings: Settings,
+    embedder_factory: Callable[[], Embedder] | None,
+    workers: int | None,
+    address: str | None,
+) -> Engine:
+    if name == "ray":
+        from factcheck.batch.ray_engine import RayEngine
+
+        return RayEngine(pending, formats, settings, embedder_factory, workers, address)
+    return LocalEngine(pending, formats, settings, embedder_factory, workers)
 
 
 def run_batch(
@@ -133,68 +133,63 @@ def run_batch(
     *,
     embedder_factory: Callable[[], Embedder] | None = None,
     progress: bool = True,
+    engine: str = "local",
+    address: str | None = None,
 ) -> BatchResult:
-    """Check every item in worker processes, write each one's reports into `out_dir`, then index.html and
-    index.json. `embedder_factory` (a picklable callable, such as a class the workers can import) replaces the
-    real model in the workers; by default each uses the shared real one (factcheck.embed.default_embedder).
-    `progress` shows a rich progress bar on standard error."""
+    """Check every item, write each one's reports into `out_dir`, then index.html and index.json.
+
+    Items that an earlier run into `out_dir` finished, with the same inputs and everything else that decides
+    their reports unchanged, are reused, not checked again (`factcheck.batch.resume`); the index lists every
+    item either way, and the files are the same bytes as a fresh run's. `engine` "local" checks the others in
+    worker processes on this machine, "ray" on a Ray cluster (`factcheck.batch.ray_engine`): the one at
+    `address` (default: $RAY_ADDRESS, as in Ray), or a local one started for the batch. `workers` is the
+    number of worker processes (Ray actors): by default one per core, at most 8, or on a Ray cluster at an
+    address, one per CPU of the cluster. `embedder_factory` (a picklable callable, such as a class the workers
+    can import) replaces the real model in the workers; by default each uses the shared real one
+    (factcheck.embed.default_embedder). `progress` shows a rich progress bar on standard error."""
     formats = parse_formats(formats)
+    if engine not in ENGINES:
+        raise EngineError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
+    if address and engine != "ray":
+        raise EngineError(f"{address} is a Ray cluster's address: it needs the ray engine (--engine ray)")
     settings = settings or load_settings()
-    workers = max(1, min(workers or default_workers(), len(items) or 1))
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    results: list[ItemResult | None] = [None] * len(items)
-    if items:
-        method = _start_method()
-        if method == "fork":
-            _preload()
-        executor = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context(method),
-            initializer=_init_worker,
-            initargs=(settings, embedder_factory, max(1, available_cores() // workers)),
-        )
-        # Submitted before the progress bar starts its thread, so the workers are forked from a process
-        # running one thread.
-        futures: dict[Future[ItemResult], int] = {
-            executor.submit(_run_item, item, out_dir, formats): i for i, item in enumerate(items)
-        }
+    shared = batch_fingerprint(formats, settings, embedder_factory)
+    fingerprints = [item_fingerprint(item, shared) for item in items]
+    results: list[ItemResult | None] = [reuse(out_dir, item, fp) for item, fp in zip(items, fingerprints)]
+    pending = [(i, item) for i, item in enumerate(items) if results[i] is None]
+    # Started before the progress bar draws from its own thread: the local engine forks its workers.
+    checking = None
+    if pending:
+        checking = _engine(engine, pending, formats, settings, embedder_factory, workers, address)
+    try:
         with _ProgressBar(progress, len(items)) as advance:
-            try:
-                for future in as_completed(futures):
-                    i = futures[future]
-                    finished = results[i] = _collect(future, items[i], out_dir, formats)
-                    advance(finished)
-            except BaseException:
-                executor.shutdown(wait=False, cancel_futures=True)
-                raise
-            executor.shutdown(wait=True)
+            for earlier in results:
+                if earlier is not None:
+                    advance(earlier)
+            for i, outcome in checking.outcomes() if checking else ():
+                finished = results[i] = store(out_dir, outcome, fingerprints[i], formats)
+                advance(finished)
+    except BaseException:
+        if checking:
+            checking.close(cancel=True)
+        raise
+    if checking:
+        checking.close(cancel=False)
     done = [r for r in results if r is not None]
-    batch = BatchResult(done, out_dir, workers, formats, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    batch = BatchResult(done, out_dir, checking.workers if checking else 0, formats, seconds, engine)
     write_index(batch)
     return batch
 
 
-def _collect(future: Future[ItemResult], item: BatchItem, out_dir: Path, formats: Sequence[str]) -> ItemResult:
-    try:
-        return future.result()
-    except BrokenProcessPool as e:  # a worker died (killed, out of memory): its items fail, the others stand
-        result = ItemResult(item.name, item.release_name or str(item.release), item.source_name or str(item.source))
-        _fail_item(result, e, out_dir, item.name, formats)
-        result.error = "unexpected error: the worker process checking it died"
-        return result
-    except Exception as e:  # noqa: BLE001 - e.g. a result that could not be sent back
-        result = ItemResult(item.name, item.release_name or str(item.release), item.source_name or str(item.source))
-        _fail_item(result, e, out_dir, item.name, formats)
-        return result
-
-
 class _ProgressBar:
-    """A rich progress bar on standard error (or nothing), advanced once per finished item."""
+    """A rich progress bar on standard error (or nothing), advanced once per finished or reused item."""
 
     def __init__(self, enabled: bool, total: int) -> None:
         self.enabled, self.total = enabled, total
-        self.failed = 0
+        self.failed = self.reused = 0
         self._bar: Any = None
         self._task: Any = None
 
@@ -215,19 +210,20 @@ class _ProgressBar:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[failed]} failed"),
+                TextColumn("{task.fields[reused]} reused"),
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
                 console=Console(stderr=True),
             )
             self._bar.__enter__()
-            self._task = self._bar.add_task("checking", total=self.total, failed=0)
+            self._task = self._bar.add_task("checking", total=self.total, failed=0, reused=0)
         return self.advance
 
     def advance(self, result: ItemResult) -> None:
-        if not result.ok:
-            self.failed += 1
+        self.failed += not result.ok
+        self.reused += result.reused
         if self._bar is not None:
-            self._bar.update(self._task, advance=1, failed=self.failed)
+            self._bar.update(self._task, advance=1, failed=self.failed, reused=self.reused)
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
