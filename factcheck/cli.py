@@ -563,9 +563,11 @@ def batch(
     except OSError as e:
         _fail(f"cannot write to {out}: {e.strerror or e}")
         return
+    reused = f", {len(result.reused)} reused from the last run" if result.reused else ""
+    ran = f"with {result.workers} workers" if len(result.reused) < len(result.items) else "none checked again"
     typer.echo(
         f"factcheck: {len(result.items)} items in {result.seconds:.1f} s ({result.per_second:.1f} per second) "
-        f"with {result.workers} workers; index: {result.index_html}",
+        f"{ran}{reused}; index: {result.index_html}",
         err=True,
     )
     if result.failed:
