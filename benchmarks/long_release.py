@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from factcheck import check, load  # noqa: E402
-from tests.fakes import HashingEmbedder  # noqa: E402
+from factcheck import check, load
+from tests.fakes import HashingEmbedder
 
 
 def main(counts: list[int]) -> None:
