@@ -294,3 +294,98 @@ def test_settings_overrides_are_validated():
         with_overrides(settings, assess={"context_min_wordz": 6})
     with pytest.raises(SettingsError, match="context_min_words"):
         with_overrides(settings, assess={"context_min_words": "many"})
+
+
+# --- a changed word at a quotation's edge is placed by the source word that follows it ----------------------------
+
+
+def test_an_abbreviation_spelt_out_at_the_end_of_a_quotation_is_a_minor_edit(fake_embedder):
+    source = ALCOHOL + (
+        "\nStratified analyses showed that the association between alcohol intake and mortality risk was attenuated "
+        "(all-cause) or nearly nullified (cancer) among individuals who met the PA recommendations (HR (95% CI)).\n"
+    )
+    release = (
+        "The findings found that: \"Stratified analysis showed that the association between alcohol intake and "
+        "mortality risk was attenuated (all-cause) or nearly nullified (cancer) among individuals who met the "
+        "physical activity recommendations.\""
+    )
+    report = check(release, source, embedder=fake_embedder)
+    (quote,) = report.quotes
+    assert quote.verdict == "minor_edit"
+    changed = [(e.quote_text, e.source_text) for e in quote.edits if e.kind != "equal"]
+    assert ("physical activity", "PA") in changed  # not 'PA recommendations (HR': the last word is the source's
+    # a changed word that is not the long form is still a change
+    assert list(verdicts(release.replace("physical activity", "heavy drinking"), source, fake_embedder).values()) == ["altered"]
+
+
+PHYSICIANS = (  # samples/real/dev/sci-physician-age (the BMJ abstract)
+    "Within the same hospital, patients treated by older physicians had higher mortality than patients cared for by "
+    "younger physicians, except those physicians treating high volumes of patients.\n"
+)
+
+
+def test_a_word_repeated_from_the_quotation_is_a_slip_not_an_addition(fake_embedder):
+    release = (
+        "Nevertheless, they found that \"within the same hospital, patients treated by older physicians had higher "
+        "mortality than patients cared for by younger physicians, except those physicians treating high volumes of "
+        "patient volumes.\""
+    )
+    assert list(verdicts(release, PHYSICIANS, fake_embedder).values()) == ["minor_edit"]
+    # a new word added there is an addition
+    added = release.replace("patient volumes", "patients in rural areas")
+    assert list(verdicts(added, PHYSICIANS, fake_embedder).values()) == ["altered"]
+
+
+def test_such_as_for_a_parenthesis_is_a_minor_edit(fake_embedder):
+    source = (  # samples/real/dev/sci-gp-supply-mortality
+        "Greater supply of primary care is associated with lower premature mortality even in a health system that "
+        "has strong primary care (England).\n"
+    )
+    release = (
+        "The authors write: \"Greater supply of primary care is associated with lower premature mortality even in a "
+        "health system that has strong primary care, such as England.\""
+    )
+    assert list(verdicts(release, source, fake_embedder).values()) == ["minor_edit"]
+    assert list(verdicts(release.replace("such as", "unlike"), source, fake_embedder).values()) == ["altered"]
+
+
+# --- a neighbour that speaks of another group, or a caveat the release gives itself, is not omitted context -------
+
+TRAFFORD = (  # samples/real/dev/insp3-trafford-2019-council (the Ofsted letter)
+    "Children at immediate risk of harm receive timely assessment and intervention that make them safer. All other "
+    "children receive an assessment of their needs, and for a small number, the quality of this work is good and "
+    "ensures effective support. For the majority of children, the quality of the assessment and the plan to support "
+    "them is not good.\n"
+)
+
+
+def test_a_neighbour_about_the_other_members_of_a_group_is_not_context(fake_embedder):
+    release = (
+        "Inspectors recognised that children at immediate risk of harm \u2018receive timely assessment and "
+        "intervention that makes them safer.\u2019"
+    )
+    assert list(verdicts(release, TRAFFORD, fake_embedder).values()) == ["minor_edit"]
+    # the same letter without the turn to the others: the criticism is about the children quoted
+    direct = TRAFFORD.replace("All other children receive", "These children receive")
+    assert list(verdicts(release, direct, fake_embedder).values()) == ["context_omitted"]
+
+
+INJURIES = (  # samples/real/dev/sci-injury-safer-wapo (the Injury Prevention paper's conclusions)
+    "Conclusions Injuries continue to be an important cause of morbidity and mortality in the developed and "
+    "developing world. The decline in rates for almost all injuries is so prominent that it warrants a general "
+    "statement that the world is becoming a safer place to live in. However, the patterns vary widely by cause, age, "
+    "sex, region and time and there are still large improvements that need to be made.\n"
+)
+
+
+def test_a_caveat_the_release_gives_straight_after_the_quotation_is_not_left_out(fake_embedder):
+    quoted = (
+        "Such decreases, the researchers write, \"warrant a general statement that the world is becoming a safer "
+        "place to live in.\""
+    )
+    caveat = " That said, the findings make clear that it isn't necessarily a safer world for everyone, at least not in equal measure."
+    assert list(verdicts(quoted + caveat, INJURIES, fake_embedder).values()) == ["minor_edit"]
+    assert list(verdicts(quoted, INJURIES, fake_embedder).values()) == ["context_omitted"]
+    # a 'however' that adds no caveat to the quotation does not carry the source's
+    praise = " However, the researchers praised the world's safer roads."
+    assert list(verdicts(quoted + praise, INJURIES, fake_embedder).values()) == ["context_omitted"]

@@ -57,6 +57,9 @@ def edge_ops(
         sa, sb = s_at, min(len(view.words), s_at + n)
     if sb - sa == n and all(fuzz.ratio(qw.words[qa + i], view.words[sa + i]) >= 85 for i in range(n)):
         return [("replace", qa, qb, sa, sb)]
+    anchored = _anchored_at_edge(qw, qa, qb, s_at, view, leading, function_words)
+    if anchored:
+        return anchored
     skipped = _skipped_at_edge(qw.words[qa:qb], s_at, view, leading, function_words)
     if skipped:  # 'It would [not] be cost-effective': the edge words are the source's, a word or two away
         if leading:
@@ -66,7 +69,54 @@ def edge_ops(
         return [("replace", qa, qb, sa, sb)]  # 'all pupils' for 'Most pupils': a changed quantifier, not an addition
     if sb - sa == n and n <= 3 and not function_words.intersection(qw.words[qa:qb]) and _same_sentence(view, sa, sb, leading):
         return [("replace", qa, qb, sa, sb)]  # '…leaders weakly' for '…leaders effectively': a changed last word
+    near = s_at if not leading else s_at - 1  # the source word next to the aligned ones
+    if n >= 2 and 0 <= near < len(view.words) and _same_sentence(view, near, near + 1, leading):
+        inner = qa if not leading else qb - 1  # the quotation's edge word next to the aligned ones
+        if fuzz.ratio(qw.words[inner], view.words[near]) >= 85:  # 'patient volumes' for 'patients': changed, then added
+            if leading:
+                return [("insert", qa, qb - 1, near, near), ("replace", qb - 1, qb, near, near + 1)]
+            return [("replace", qa, qa + 1, near, near + 1), ("insert", qa + 1, qb, near + 1, near + 1)]
     return [("insert", qa, qb, s_at, s_at)]
+
+
+MAX_EDGE_REACH = 2  # source words beyond the quotation's own count that its far edge word may be found across
+
+
+def _anchored_at_edge(
+    qw: QuoteWords, qa: int, qb: int, s_at: int, view: TextView, leading: bool, function_words: frozenset[str]
+) -> list[RawOp]:
+    """The edge words when the outermost of them is the source's, a few words on in the same sentence
+    ('physical activity recommendations' for 'PA recommendations'): the words between are changed, the outer
+    ones equal. Empty when the outer word is a function word or is not found there."""
+    n = qb - qa
+    words, src = qw.words, view.words
+    outer = words[qa] if leading else words[qb - 1]
+    if outer in function_words:
+        return []
+    reach = range(1, n + MAX_EDGE_REACH + 1)
+    for width in reach:  # source words from the aligned ones through the outer word
+        sa, sb = (s_at - width, s_at) if leading else (s_at, s_at + width)
+        if sa < 0 or sb > len(src) or src[sa if leading else sb - 1] != outer or not _same_sentence(view, sa, sb, leading):
+            continue
+        common = 0
+        while common < min(n, width) and (
+            words[qa + common] == src[sa + common] if leading else words[qb - 1 - common] == src[sb - 1 - common]
+        ):
+            common += 1
+        if common == n:
+            return []  # the words are the source's word for word: the run finder's concern, not an edit
+        if leading:
+            return [("equal", qa, qa + common, sa, sa + common), *_changed(qa + common, qb, sa + common, sb)]
+        return [*_changed(qa, qb - common, sa, sb - common), ("equal", qb - common, qb, sb - common, sb)]
+    return []
+
+
+def _changed(qa: int, qb: int, sa: int, sb: int) -> list[RawOp]:
+    if qa == qb:
+        return [("delete", qa, qa, sa, sb)] if sa < sb else []
+    if sa == sb:
+        return [("insert", qa, qb, sa, sa)]
+    return [("replace", qa, qb, sa, sb)]
 
 
 MAX_EDGE_SKIP = 3  # source words the release may have dropped between a quotation's edge words and the rest

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from factcheck.assess.problems import Problem, in_quotes, is_critical, reported_by, sentence_bounds
-from factcheck.assess.qualify import Cue, CueCategory, Qualifier, Topics, describe
+from factcheck.assess.qualify import Cue, CueCategory, Qualifier, Topics, content_stems, describe
 from factcheck.config import Settings
 from factcheck.text import LoadedDocument
 from factcheck.types import Alignment, ContextNote, Quote
@@ -20,6 +20,11 @@ LINKING_CONTRAST = re.compile(
 
 # 'We asked people not to meet loved ones', 'not only … but': a 'not' that denies nothing the quotation says
 NOT_A_DENIAL = re.compile(r"\bnot\s+(?=to\b|only\b)", re.IGNORECASE)
+
+# 'All other children …' after 'Children at immediate risk of harm receive …': a neighbour that turns to another
+# group of what the quoted sentence is about
+OTHER_GROUP = re.compile(r"(?:all\s+|the\s+|most\s+)?(?:other|remaining)\s+(\w+)", re.IGNORECASE)
+OPENING_QUOTES = " \"'\u201c\u2018"
 
 
 def omitted_context(
@@ -48,15 +53,23 @@ def omitted_context(
     quoted = quote.text
     critical_quote = is_critical(qualifier, quoted)
     quoted_sentence = source.text[sentences[first].start : sentences[first].end]
-    answers_before = bool(LINKING_CONTRAST.match(quoted_sentence.lstrip(" \"'\u201c\u2018")))
+    answers_before = bool(LINKING_CONTRAST.match(quoted_sentence.lstrip(OPENING_QUOTES)))
+    if release_answers(quote, release, qualifier, topics, cfg.context_min_topic):
+        return []
+    turned: set[bool] = set()  # the sides (after: True) on which the source has turned to another group
     for index in candidates:
         if not 0 <= index < len(sentences) or sentences[index].paragraph != paragraph:
             continue
         after = index > last
+        if after in turned:
+            continue
         distance = abs(index - (last if after else first))
         sentence = sentences[index]
         text = source.text[sentence.start : sentence.end]
-        opens_with_contrast = after and distance == 1 and bool(LINKING_CONTRAST.match(text.lstrip(" \"'\u201c\u2018")))
+        opens_with_contrast = after and distance == 1 and bool(LINKING_CONTRAST.match(text.lstrip(OPENING_QUOTES)))
+        if after and not opens_with_contrast and turns_to_another_group(text, quoted_sentence):
+            turned.add(after)  # it, and what follows it, speak of the others, not of what is quoted
+            continue
         # a contrast inside the neighbour ('In all scenarios except …') relates its own parts, not the quotation
         cues = [
             c for c in qualifier.cues(NOT_A_DENIAL.sub("", text), CONTEXT_CATEGORIES)
@@ -86,6 +99,29 @@ def omitted_context(
         )
     notes.sort(key=lambda n: -n.topic)
     return notes
+
+
+def turns_to_another_group(text: str, quoted_sentence: str) -> bool:
+    """The sentence opens on the other members of a group the quoted sentence names ('All other children'
+    after 'Children at immediate risk of harm …'), so it says nothing of those the quotation is about."""
+    match = OTHER_GROUP.match(text.lstrip(OPENING_QUOTES))
+    return match is not None and bool(content_stems(match.group(1)) & content_stems(quoted_sentence))
+
+
+def release_answers(quote: Quote, release: LoadedDocument, qualifier: Qualifier, topics: Topics, min_topic: float) -> bool:
+    """The release itself follows the quotation with a sentence that contrasts with it and limits or denies
+    it, on its subject ('That said, the findings make clear that it isn't necessarily a safer world for
+    everyone'): it gives the reader the caveat in its own words."""
+    after = release.sentence_at(max(quote.start, quote.end - 1)) + 1
+    if after >= len(release.sentences):
+        return False
+    sentence = release.sentences[after]
+    text = release.text[sentence.start : sentence.end]
+    return (
+        bool(LINKING_CONTRAST.match(text.lstrip(OPENING_QUOTES)))
+        and bool(qualifier.cues(NOT_A_DENIAL.sub("", text), ("negation", "limiting", "hedge")))
+        and topics.similarity(quote.text, text) >= min_topic
+    )
 
 
 def context_problem(notes: list[ContextNote], alignment: Alignment) -> Problem:

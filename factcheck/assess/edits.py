@@ -145,10 +145,19 @@ def insertion(op: EditOp, alignment: Alignment, source: LoadedDocument, settings
     if not op.marked and not cues and len(words) <= limit and qualifier.is_function_only(words):
         where = "at the start" if op.edge and op.source_start <= op.quote_start else "to fit the sentence"
         return Problem("minor_edit", "none", f"{in_quotes(added, 40)} added {where}")
+    if not op.marked and not cues and not strength and len(words) <= limit and _repeats_the_quotation(words, alignment):
+        return Problem("minor_edit", "none", f"{in_quotes(added, 40)} repeated from the quotation's own words")
     return Problem(
         "altered", "high" if cues or strength else "medium",
         f"The release adds {in_quotes(added)}, which the source does not say.",
     )
+
+
+def _repeats_the_quotation(words: list[str], alignment: Alignment) -> bool:
+    """Whether every added word is one the quotation already has from the source ('high volumes of patient
+    volumes'): a slip that says nothing new."""
+    quoted = {w.lower() for op in alignment.ops if op.kind == "equal" for w in word_list(op.quote_text)}
+    return bool(words) and all(w.lower() in quoted for w in words)
 
 
 def edge_source_words(op: EditOp, count: int, alignment: Alignment, source: LoadedDocument) -> str:
