@@ -389,3 +389,25 @@ def test_a_caveat_the_release_gives_straight_after_the_quotation_is_not_left_out
     # a 'however' that adds no caveat to the quotation does not carry the source's
     praise = " However, the researchers praised the world's safer roads."
     assert list(verdicts(quoted + praise, INJURIES, fake_embedder).values()) == ["context_omitted"]
+
+
+# --- a word with a reversing prefix is not a typo; 'with the authors warning of' credits the authors ---------------
+
+
+def test_a_word_with_a_negating_prefix_is_not_a_spelling_of_the_word(fake_embedder):
+    source = "Summary\n\nThe local authority was judged to be adequate.\n"  # samples/real/dev/insp2-cornwall-2016-thepost
+    release = "In 2011 inspectors rated the council \u2018Inadequate\u2019."
+    assert list(verdicts(release, source, fake_embedder).values()) == ["not_in_source"]
+    assert list(verdicts(release.replace("Inadequate", "Adequate"), source, fake_embedder).values()) == ["verbatim"]
+
+
+def test_a_subject_after_with_is_the_speaker(fake_embedder):
+    source = (  # samples/real/dev/ngo-ipcc-syr-btimes-misattributed (the IPCC synthesis report)
+        "This report recognizes the interdependence of climate, ecosystems and biodiversity, and human societies.\n"
+    )
+    release = (
+        "The report paints a grim picture of the future, with the authors warning of an \"Atlas of human suffering\" "
+        "if immediate steps are not taken."
+    )
+    (quote,) = check(release, source, embedder=fake_embedder).quotes
+    assert (quote.speaker_name, quote.verdict) == ("the authors", "not_in_source")

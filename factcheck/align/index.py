@@ -20,7 +20,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from factcheck.text import LoadedDocument, TextView, stem
-from factcheck.text.wordforms import MIN_TYPO_LENGTH, american
+from factcheck.text.wordforms import MIN_TYPO_LENGTH, american, reverses
 from factcheck.types import Quote
 
 MAX_SEED_HITS = 64  # an n-gram found more often than this seeds nothing (too common to place a quotation)
@@ -174,7 +174,8 @@ class SourceIndex:
         if len(word) < MIN_TYPO_LENGTH:
             return word
         candidates = [w for n in range(len(word) - 2, len(word) + 3) for w in self.forms.long_words.get(n, ())]
-        best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=typo_ratio)
+        typos = [w for w in candidates if not reverses(word, w)]
+        best = process.extractOne(word, typos, scorer=fuzz.ratio, score_cutoff=typo_ratio)
         return best[0] if best else word
 
     def form_position(self, keys: list[str]) -> int | None:

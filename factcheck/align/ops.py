@@ -14,6 +14,7 @@ from rapidfuzz.distance import Levenshtein
 from factcheck.align.index import QuoteWords
 from factcheck.config import Settings
 from factcheck.text import LoadedDocument, TextView
+from factcheck.text.wordforms import reverses
 from factcheck.types import EditKind, EditOp
 
 RawOp = tuple[EditKind, int, int, int, int]
@@ -55,7 +56,9 @@ def edge_ops(
         sa, sb = max(0, s_at - n), s_at
     else:
         sa, sb = s_at, min(len(view.words), s_at + n)
-    if sb - sa == n and all(fuzz.ratio(qw.words[qa + i], view.words[sa + i]) >= 85 for i in range(n)):
+    if sb - sa == n and all(
+        fuzz.ratio(qw.words[qa + i], view.words[sa + i]) >= 85 and not reverses(qw.words[qa + i], view.words[sa + i]) for i in range(n)
+    ):
         return [("replace", qa, qb, sa, sb)]
     anchored = _anchored_at_edge(qw, qa, qb, s_at, view, leading, function_words)
     if anchored:
@@ -72,7 +75,7 @@ def edge_ops(
     near = s_at if not leading else s_at - 1  # the source word next to the aligned ones
     if n >= 2 and 0 <= near < len(view.words) and _same_sentence(view, near, near + 1, leading):
         inner = qa if not leading else qb - 1  # the quotation's edge word next to the aligned ones
-        if fuzz.ratio(qw.words[inner], view.words[near]) >= 85:  # 'patient volumes' for 'patients': changed, then added
+        if fuzz.ratio(qw.words[inner], view.words[near]) >= 85 and not reverses(qw.words[inner], view.words[near]):  # 'patient volumes' for 'patients': changed, then added
             if leading:
                 return [("insert", qa, qb - 1, near, near), ("replace", qb - 1, qb, near, near + 1)]
             return [("replace", qa, qa + 1, near, near + 1), ("insert", qa + 1, qb, near + 1, near + 1)]

@@ -14,7 +14,7 @@ from factcheck.assess.qualify import STRONG, CueCategory, Qualifier, describe
 from factcheck.config import Settings
 from factcheck.text import LoadedDocument
 from factcheck.text.abbreviations import same_with_abbreviations
-from factcheck.text.wordforms import same_words_in_other_forms
+from factcheck.text.wordforms import reverses, same_words_in_other_forms
 from factcheck.text.wordforms import words as word_list
 from factcheck.types import Alignment, EditOp, Severity
 
@@ -184,7 +184,7 @@ def replacement(op: EditOp, settings: Settings, qualifier: Qualifier) -> Problem
     negated = bool(qualifier.cues(said, ("negation",))) != bool(qualifier.cues(written, ("negation",)))
     if negated:
         return Problem("altered", "high", f"The source says {in_quotes(said)} where the release has {in_quotes(written)}, reversing it.")
-    if fuzz.ratio(said.lower(), written.lower()) >= settings.align.fuzzy_word_ratio:
+    if fuzz.ratio(said.lower(), written.lower()) >= settings.align.fuzzy_word_ratio and not reverses(said, written):
         return Problem("minor_edit", "none", f"the spelling {in_quotes(written, 40)} for {in_quotes(said, 40)}")
     if op.marked:
         return Problem("minor_edit", "none", f"the bracketed {in_quotes(written, 60)} for {in_quotes(said, 60)}")

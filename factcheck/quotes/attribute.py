@@ -278,7 +278,8 @@ def _subject(before: str) -> str:
     unrelated = re.sub(r"\s+(?:who|which)\s+[^,.;!?]*$", "", before)  # Professor Baker, from …, who led the study explained
     if unrelated.strip() and unrelated != before:
         before = unrelated
-    clause = re.split(r"[.;!?]\s+|\s(?:and|as well as|while|whereas|but|who|which)\s*(?=[a-z]|$)|,\s(?=who\b|which\b)", before)[-1]
+    # '…, with the authors warning of': the subject of the clause after 'with'
+    clause = re.split(r"[.;!?]\s+|\s(?:and|as well as|while|whereas|but|who|which)\s*(?=[a-z]|$)|,\s(?=who\b|which\b)|,\s*with\s+(?=[a-z])", before)[-1]
     return _strip_adverbial(clause)
 
 

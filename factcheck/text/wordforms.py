@@ -72,6 +72,17 @@ NUMBER_WORDS = {
 }
 
 
+# 'inadequate' is no typo of 'adequate': a prefix that negates or reverses the word it is on
+REVERSING_PREFIXES = ("un", "in", "im", "il", "ir", "non", "non-", "dis", "mis", "de", "anti", "counter")
+
+
+def reverses(a: str, b: str) -> bool:
+    """One word is the other with a prefix that negates or reverses it ('inadequate', 'adequate')."""
+    a, b = a.lower(), b.lower()
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 3 and long.endswith(short) and long[: len(long) - len(short)] in REVERSING_PREFIXES
+
+
 def same_word(a: str, b: str, typo_ratio: float) -> bool:
     """One word in two forms: the same stem, the same word spelt the British or American way, a typo of a
     long word, or one pronoun for another."""
@@ -85,7 +96,7 @@ def same_word(a: str, b: str, typo_ratio: float) -> bool:
         return True
     if a[:1].isdigit() or b[:1].isdigit():
         return False
-    return min(len(a), len(b)) >= MIN_TYPO_LENGTH and fuzz.ratio(a, b) >= typo_ratio
+    return min(len(a), len(b)) >= MIN_TYPO_LENGTH and fuzz.ratio(a, b) >= typo_ratio and not reverses(a, b)
 
 
 ACRONYM = re.compile(r"^[A-Z]{2,6}s?$")
