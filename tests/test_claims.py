@@ -347,3 +347,38 @@ def test_an_opposite_word_about_another_thing_or_an_earlier_time_is_no_contradic
         "Take-up, however, remains too low, meaning that a full enough understanding of the reason children go missing is not gained.",
         q, settings.lexicon,
     ).contradiction
+
+
+# --- real sentences from the dev split of samples/real ----------------------------------------------------------
+
+HELP_TO_BUY = (SAMPLES / "real" / "dev" / "audit-nao-help-to-buy" / "source.txt").read_text(encoding="utf-8")  # the NAO notice
+
+
+def test_a_negation_about_another_part_of_the_group_does_not_contradict(fake_embedder):
+    release = (
+        "A new report from the National Audit Office said the scheme had \"increased home ownership and housing "
+        "supply\", with the "
+        "Government's own research saying 37% of households who used the scheme would not have been able to buy a "
+        "home without it."
+    )
+    verdicts = [c.verdict for c in check(release, HELP_TO_BUY, embedder=fake_embedder).claims]
+    assert verdicts and "contradicted" not in verdicts
+    # the same part of the group, negated, is contradicted
+    same = "The National Audit Office found that many of those using the scheme would not have been able to buy a home anyway."
+    assert [c.verdict for c in check(same, HELP_TO_BUY, embedder=fake_embedder).claims] == ["contradicted"]
+
+
+def test_the_clause_that_only_names_who_spoke_is_not_a_claim(fake_embedder):
+    source = (  # samples/real/dev/sci2-alcohol-exercise-guardian (the BJSM abstract)
+        "Conclusions Meeting the current physical activity public health recommendations offsets some of the cancer "
+        "and all-cause mortality risk associated with alcohol drinking.\n"
+    )
+    release = (
+        "\u201cThe research shows that being active offsets some of the risk of drinking,\u201d said Steven Ward, "
+        "executive director of ukactive, which represents the exercise industry."
+    )
+    texts = [c.text for c in check(release, source, embedder=fake_embedder).claims]
+    assert not any("Steven Ward" in t for t in texts)
+    # a claim opening 'According to …' is still read
+    according = "According to the study, meeting the activity recommendations offsets some of the cancer risk of drinking."
+    assert [c.verdict for c in check(according, source, embedder=fake_embedder).claims]

@@ -273,6 +273,8 @@ def claim_spans(release: LoadedDocument, quotes: list[Quote], settings: Settings
                 body = body.strip(" ,;:.\u2013\u2014-")
                 if len(body.split()) < MIN_CLAIM_WORDS or _is_heading_like(text, sentence.start, sentence.end):
                     continue
+                if _attribution_tail(body, verbs):
+                    continue  # '…, said Steven Ward, executive director of ukactive': who spoke, not what was found
                 offset = text.index(body, clause_start)
                 spans.append((offset, offset + len(body)))
     return spans
@@ -298,6 +300,15 @@ def about_the_findings(claim: str, lexicon: Lexicon) -> bool:
 def _has_any(text: str, phrases: list[str]) -> bool:
     lowered = text.lower()
     return any(re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", lowered) for p in phrases)
+
+
+def _attribution_tail(body: str, verbs: re.Pattern[str]) -> bool:
+    """The clause only names who spoke, after a quotation: a speech verb, then a name ('said United Nations
+    Secretary-General António Guterres in his speech')."""
+    opening = verbs.match(body)
+    if opening is None or not body[:1].islower() or opening.group().lower().startswith("according"):
+        return False  # 'According to Ofsted, …' opens a claim
+    return body[opening.end() :].lstrip()[:1].isupper()
 
 
 def _carried_across(before: str, after: str, verbs: re.Pattern[str]) -> bool:

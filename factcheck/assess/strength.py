@@ -78,6 +78,27 @@ def _said_of_an_earlier_time(said: str, sentence: str, claim: str) -> bool:
     return bool(clauses) and all(EARLIER_TIME.search(c) or EARLIER_TIME.search(sentence.split(",")[0]) for c in clauses) and not EARLIER_TIME.search(claim)
 
 
+# a share of a group given as a figure: '37% of households', 'a third of buyers', 'more than half'
+SHARE = re.compile(
+    r"\b\d+(?:\.\d+)?\s*(?:%|per\s?cent\b|percent\b)|\b(?:a|one|two)\s+(?:third|quarter|fifth|half)s?\b|\bhalf\b",
+    re.IGNORECASE,
+)
+WHOLE = frozenset({0, 6})  # 'none', 'all': a negation there is about the whole group
+
+
+def _parts(text: str, qualifier: Qualifier) -> set[str]:
+    """The parts of a group the text speaks of ('many', '37%'), leaving out the whole ('all', 'none')."""
+    shares = {re.sub(r"\s+", " ", m.group().lower()) for m in SHARE.finditer(text)}
+    return shares | {word for word, strength in qualifier.quantifier_strengths(text) if strength not in WHOLE}
+
+
+def _different_parts(claim: str, sentence: str, qualifier: Qualifier) -> bool:
+    """Claim and source speak of different parts of a group ('37% would not have been able to buy a home
+    without it'; 'many would have been able to buy a home anyway'): one negated and one not, both can be true."""
+    claimed, said = _parts(claim, qualifier), _parts(sentence, qualifier)
+    return bool(claimed) and bool(said) and not claimed & said
+
+
 def _closest_sentence(claim: str, evidence: str) -> str:
     """The evidence sentence sharing most words with the claim: where its polarity is read."""
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", evidence) if s.strip()] or [evidence]
@@ -100,7 +121,7 @@ def strength(
     negated_source = any(
         qualifier.cues(clause, ("negation",)) and _mostly_in(clause, claim) for clause in CLAUSE_BREAK.split(sentence)
     )
-    if close and negated_claim != negated_source:
+    if close and negated_claim != negated_source and not _different_parts(claim, sentence, qualifier):
         found.contradiction = "one of them is negated and the other is not"
     for first, second in lexicon.antonyms:
         for said, written in ((first, second), (second, first)):
