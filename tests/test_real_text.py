@@ -411,3 +411,15 @@ def test_a_subject_after_with_is_the_speaker(fake_embedder):
     )
     (quote,) = check(release, source, embedder=fake_embedder).quotes
     assert (quote.speaker_name, quote.verdict) == ("the authors", "not_in_source")
+
+
+def test_a_short_quotation_with_a_contraction_is_the_sources_words(fake_embedder):
+    source = (  # samples/real/dev/court-parl-sue-gray-statement-argus (the Prime Minister's statement)
+        "I am sorry for the things we simply did not get right and sorry for the way this matter has been handled.\n"
+    )
+    release = "The Prime Minister apologised for the things \u201cwe simply didn\u2019t get right\u201d."
+    (quote,) = check(release, source, embedder=fake_embedder).quotes
+    assert quote.verdict == "minor_edit"
+    assert "\u2018didn\u2019t\u2019 for \u2018did not\u2019" in quote.explanation
+    # the contraction of a word the source does not negate is not the source's
+    assert list(verdicts(release, source.replace("did not get", "did get"), fake_embedder).values()) != ["minor_edit"]

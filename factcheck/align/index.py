@@ -28,8 +28,17 @@ ELLIPSIS = re.compile(r"\u2026|\.\s?\.\s?\.")
 BRACKETED = re.compile(r"\[[^\[\]]*\]")
 
 
+# 'didn’t' is read as 'didn' and 't': in their forms, the same words as 'did not'
+NEGATED_AUXILIARIES = {
+    "didn": "did", "doesn": "does", "isn": "is", "aren": "are", "wasn": "was", "weren": "were", "hasn": "has",
+    "haven": "have", "hadn": "had", "couldn": "could", "wouldn": "would", "shouldn": "should", "mustn": "must",
+}
+
+
 def form_key(word: str) -> str:
-    return stem(american(word))
+    if word in ("t", "nt"):
+        return "not"
+    return stem(american(NEGATED_AUXILIARIES.get(word, word)))
 
 
 def position_type(size: int) -> type[np.signedinteger[Any]]:

@@ -42,6 +42,12 @@ def edit_problems(
         written = " ".join(op.quote_text for op in ops if op.quote_text)
         problems.append(Problem("minor_edit", "none", f"{in_quotes(written, 40)} for the source's {in_quotes(said, 40)}"))
     handled = {id(op) for ops in spelt for op in ops}
+    for ops in changed_runs(alignment.ops, handled):  # 'didn’t' for 'did not': two words changed, one form
+        said = source.text[ops[0].source_start : ops[-1].source_end]
+        written = release_text[ops[0].quote_start : ops[-1].quote_end]
+        if same_words_in_other_forms(said, written, settings.align.fuzzy_word_ratio) and not reverses(said, written):
+            problems.append(Problem("minor_edit", "none", f"the form {in_quotes(written, 40)} for {in_quotes(said, 40)}"))
+            handled |= {id(op) for op in ops}
     for op in alignment.ops:
         if op.kind == "equal" or (op.moved and op.kind == "insert") or id(op) in handled:
             continue
@@ -72,6 +78,23 @@ def abbreviation_changes(ops: list[EditOp], abbreviations: Mapping[str, str]) ->
         if run and same_with_abbreviations(said, written, abbreviations):
             runs.append(run)
         run = [op] if op is not None and op.kind != "equal" and not op.moved else []
+    return runs
+
+
+def changed_runs(ops: list[EditOp], handled: set[int]) -> list[list[EditOp]]:
+    """Runs of two or more adjacent replacements, in the quotation and in the source, not yet judged."""
+    runs: list[list[EditOp]] = []
+    run: list[EditOp] = []
+    for op in [*ops, None]:
+        if (
+            op is not None and op.kind == "replace" and not op.moved and id(op) not in handled
+            and (not run or op.quote_start - run[-1].quote_end <= 1 and op.source_start - run[-1].source_end <= 1)
+        ):
+            run.append(op)
+            continue
+        if len(run) >= 2:
+            runs.append(run)
+        run = [op] if op is not None and op.kind == "replace" and not op.moved and id(op) not in handled else []
     return runs
 
 
@@ -181,14 +204,16 @@ def replacement(op: EditOp, settings: Settings, qualifier: Qualifier) -> Problem
             "altered", "high",
             f"The source says {in_quotes(said)} where the release has {in_quotes(written)}, which changes how many it claims.",
         )
-    negated = bool(qualifier.cues(said, ("negation",))) != bool(qualifier.cues(written, ("negation",)))
+    same_words = same_words_in_other_forms(said, written, settings.align.fuzzy_word_ratio)
+    # 't' for 'not' (the tail of 'didn’t') is the same word, though only one of them reads as a negation
+    negated = bool(qualifier.cues(said, ("negation",))) != bool(qualifier.cues(written, ("negation",))) and not same_words
     if negated:
         return Problem("altered", "high", f"The source says {in_quotes(said)} where the release has {in_quotes(written)}, reversing it.")
     if fuzz.ratio(said.lower(), written.lower()) >= settings.align.fuzzy_word_ratio and not reverses(said, written):
         return Problem("minor_edit", "none", f"the spelling {in_quotes(written, 40)} for {in_quotes(said, 40)}")
     if op.marked:
         return Problem("minor_edit", "none", f"the bracketed {in_quotes(written, 60)} for {in_quotes(said, 60)}")
-    if same_words_in_other_forms(said, written, settings.align.fuzzy_word_ratio):
+    if same_words:
         return Problem("minor_edit", "none", f"the form {in_quotes(written, 40)} for {in_quotes(said, 40)}")
     return Problem(
         "altered", "medium",

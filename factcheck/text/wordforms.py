@@ -140,7 +140,9 @@ def _expanded(tokens: list[str]) -> list[str]:
     """'it's' → 'it', 'is'; 'didn't' → 'did', 'not': contractions as the words they stand for."""
     out: list[str] = []
     for token in tokens:
-        if token.endswith("n't"):
+        if token in ("t", "nt"):  # the tail of 'didn’t', split off by the word tokenizer
+            out.append("not")
+        elif token.endswith("n't"):
             out.extend([token[:-3] if token[:-3] not in ("ca", "wo") else {"ca": "can", "wo": "will"}[token[:-3]], "not"])
         elif "'" in token:
             head, tail = token.split("'", 1)
