@@ -30,7 +30,7 @@ from factcheck.errors import FactcheckError
 from factcheck.library.cli import find, library_app
 from factcheck.pipeline import __version__
 from factcheck.report.text import FILE_WIDTH
-from factcheck.types import SEVERITY_ORDER, Report
+from factcheck.types import SEVERITY_ORDER, LibraryReport, Report
 
 if TYPE_CHECKING:
     from factcheck.baseline import Baseline
@@ -290,7 +290,8 @@ def check(
     no_config: NoConfigOption = False,
     library: Annotated[
         Path | None,
-        typer.Option("--library", help="Find the source(s) in this library of reports (factcheck library add) instead."),
+        typer.Option("--library", help="Find the source(s) in this library of reports (factcheck library add) instead "
+                     "(default without SOURCE: the project file's library)."),
     ] = None,
 ) -> None:
     """Check every quotation in RELEASE against SOURCES (or the reports of --library it quotes) and report a verdict for each."""
@@ -303,17 +304,21 @@ def check(
         to_terminal = output is None and _stdout_is_terminal()
         colored = use_color(color, to_terminal) and fmt is Format.text
         settings = _settings(allow_private_urls, _chosen(all_unreported, project.config.all_unreported))
-        release_input, source_inputs = _release_and_sources(release, sources or [], library, settings)
+        embedder = _embedder(ctx)
+        if library is None and not sources:
+            library = project.library  # the project's library, for a release whose sources are not named
+        release_input, source_inputs, used = _release_and_sources(release, sources or [], library, settings, embedder)
         result = check_and_render(
             release_input,
             source_inputs,
             [] if fmt is Format.docx else [fmt.value],
             settings=settings,
-            embedder=_embedder(ctx),
+            embedder=embedder,
             source_names=source_name or project.config.source_names,
             color=colored,
             width=terminal_width() if to_terminal else FILE_WIDTH,
             baseline=accepted,
+            library=used,
         )
         report = result.report
         rendered: str | bytes = word_report(report, release, result.release_text) if fmt is Format.docx else result.texts[fmt.value]
@@ -333,38 +338,25 @@ def check(
         raise typer.Exit(1)
 
 
-LIBRARY_SOURCES = 3  # at most this many reports of a library, each holding quotations, are checked against
-
-
 def _release_and_sources(
-    release: str, sources: list[str], library: Path | None, settings: Settings
-) -> tuple[str | Path | LoadedDocument, list[str | Path | LoadedDocument]]:
-    """The release and the sources to check it against: those named, or the reports of `library` it quotes."""
+    release: str, sources: list[str], library: Path | None, settings: Settings, embedder: Embedder | None
+) -> tuple[str | Path | LoadedDocument, list[str | Path | LoadedDocument], list[LibraryReport] | None]:
+    """The release, the sources to check it against, and the library reports they are (None when named):
+    those named, or the reports of `library` it quotes (factcheck.library.library_sources, as `serve` chooses)."""
     if library is None:
         if not sources:
             raise FactcheckError("name the SOURCE the release quotes, or find it with --library DIR")
-        return _input(release), [_input(s) for s in sources]
+        return _input(release), [_input(s) for s in sources], None
     if sources:
         raise FactcheckError("give SOURCE or --library, not both")
     from factcheck.inputs import load
-    from factcheck.library import Library, discover
+    from factcheck.library import library_sources
 
     release_doc = load(_input(release), settings)
-    found = discover(release_doc, library, settings, top=LIBRARY_SOURCES)
-    chosen = found[:1]
-    held = {q.release_start for c in chosen for q in c.quotations}
-    for candidate in found[1:]:  # a further report only for quotations the ones before it do not hold
-        own = {q.release_start for q in candidate.quotations} - held
-        if candidate.evidence == "quotations" and own:
-            chosen.append(candidate)
-            held |= own
-    if not chosen:
-        raise FactcheckError(f"no report in {library} holds the release's quotations or sentences")
-    with Library.open(library) as opened:
-        documents = [opened.document_by_digest(c.digest) for c in chosen]
-    for c in chosen:
-        typer.echo(f"factcheck: source found in the library: {c.name} ({len(c.quotations)} quotations held)", err=True)
-    return release_doc, list(documents)
+    found = library_sources(release_doc, library, settings, embedder=embedder)
+    for used in found.used:
+        typer.echo(f"factcheck: source found in the library: {used.name} ({used.quotations} quotations held)", err=True)
+    return release_doc, list(found.documents), found.used
 
 
 def _chosen(option: bool | None, configured: bool | None) -> bool:
@@ -583,18 +575,31 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on (keep 127.0.0.1 unless you mean to share it).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port (0 picks a free one).")] = 8000,
     allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow a --host other machines can reach.")] = False,
+    library: Annotated[
+        Path | None,
+        typer.Option("--library", help="A library of reports (factcheck library add): a release sent without a "
+                     "source is checked against the reports of it that it quotes."),
+    ] = None,
+    config: ConfigOption = None,
+    no_config: NoConfigOption = False,
 ) -> None:
     """Serve a local page where you paste or upload a release and its source and get the HTML report."""
     from factcheck.web import make_server
 
     try:
-        server = make_server(host, port, load_settings(), embedder=_embedder(ctx), allow_remote=allow_remote)
+        library = library or _project(config, no_config).library
+        server = make_server(
+            host, port, load_settings(), embedder=_embedder(ctx), allow_remote=allow_remote, library=library
+        )
     except FactcheckError as e:
         _fail(str(e))
         return
     except OSError as e:
         _fail(f"cannot listen on {host}:{port}: {e.strerror or e}")
         return
+    if server.library_reports is not None:
+        typer.echo(f"factcheck: a release sent without a source is checked against the library {library} "
+                   f"({server.library_reports} reports)", err=True)
     typer.echo(f"factcheck: serving on {server.url} (Ctrl+C to stop)", err=True)
     try:
         server.serve_forever()

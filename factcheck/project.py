@@ -11,6 +11,7 @@ win over the file; every key is optional and an unknown key is an error.
     format = "md"                      # the report's format when neither --format nor -o's extension gives one
     baseline = "factcheck-baseline.json"  # accepted findings (factcheck baseline write); relative to this file
     all_unreported = false             # list every source finding the release leaves out
+    library = "reports-library"        # where `check RELEASE` (no SOURCE) and `serve` find sources; relative to this file
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class ProjectConfig(BaseModel):
     format: Literal["text", "json", "md", "html", "docx"] | None = None
     baseline: str | None = None
     all_unreported: bool | None = None
+    library: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,11 @@ class ProjectFile:
     def baseline(self) -> Path | None:
         """The baseline the file names, relative to the file's own folder (an absolute path stays as it is)."""
         return self.path.parent / self.config.baseline if self.config.baseline else None
+
+    @property
+    def library(self) -> Path | None:
+        """The library folder the file names (`factcheck library add`), relative to the file's own folder."""
+        return self.path.parent / self.config.library if self.config.library else None
 
 
 NO_PROJECT_FILE = ProjectFile(Path(), ProjectConfig())

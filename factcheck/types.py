@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 Verdict = Literal[
     "verbatim",
@@ -213,6 +213,17 @@ class Summary(_Data):
     accepted: int = Field(default=0, description="quotations and claims a baseline accepted")
 
 
+class LibraryReport(_Data):
+    """A report of a library (`check --library`, `serve --library`) that the release was checked against."""
+
+    name: str = Field(description="the path the report was first added from; its quotations' source_name")
+    digest: str = Field(description="sha256 of the report's normalised text: its key in the library")
+    evidence: Literal["quotations", "sentences"] = Field(description="what found it: quotations it holds, or sentences")
+    quotations: int = Field(description="the release's quotations the report holds")
+    sentences: int = Field(description="the release's sentences matched in the report (when no report holds a quotation)")
+    score: float = Field(description="its score in `factcheck find`'s ranking")
+
+
 class Report(_Data):
     """The result of checking one release against its source."""
 
@@ -220,6 +231,10 @@ class Report(_Data):
     release: str
     source: str
     sources: list[str] = []
+    library: list[LibraryReport] | None = Field(
+        default=None,
+        description="the library reports found and used as the sources, best first; absent when the sources were named",
+    )
     summary: Summary
     quotes: list[QuoteFinding]
     claims: list[ClaimFinding]
@@ -227,3 +242,11 @@ class Report(_Data):
     findings: list[SourceFinding] = Field(default=[], description="every critical or positive source finding, with its status")
     balance: Balance | None = None
     warnings: list[str] = []
+
+    @model_serializer(mode="wrap")
+    def _library_only_when_used(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        """`library` is left out when the sources were named, so such a report is what it was before libraries."""
+        data: dict[str, object] = handler(self)
+        if self.library is None:
+            data.pop("library", None)
+        return data

@@ -24,3 +24,13 @@ class HashingEmbedder:
             if norm:
                 out[row] /= norm
         return out
+
+
+class SlowHashingEmbedder(HashingEmbedder):
+    """The hashing embedder taking 20 ms a call, so that an `add` lasts long enough to be killed mid-way."""
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        import time
+
+        time.sleep(0.02)
+        return super().encode(texts)

@@ -1,6 +1,7 @@
 """`factcheck serve` used as a person would, in Debian's headless Chromium through Playwright: start the
 command, open the page, paste the reference case's release, upload its source, submit, read the verdicts;
-download the report, and check again with the texts still in the form.
+download the report, and check again with the texts still in the form; with `--library`, paste the release
+alone and read the report of the library's letter.
 (No `playwright install`: the browser is /usr/bin/chromium.)"""
 
 from __future__ import annotations
@@ -30,13 +31,11 @@ def _command() -> list[str]:
     return [sys.executable, "-m", "tests.launch"]
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory) -> Iterator[str]:
-    """`factcheck serve --port 0` in its own process (with the fake embedder, for speed); yields its URL."""
-    log = tmp_path_factory.mktemp("serve") / "stderr.txt"
+def _serve(log: Path, *options: str) -> Iterator[str]:
+    """`factcheck serve --port 0 OPTIONS` in its own process (with the fake embedder, for speed); yields its URL."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     with log.open("w") as err:
-        process = subprocess.Popen([*_command(), "serve", "--port", "0"], stderr=err, env=env, cwd=ROOT)
+        process = subprocess.Popen([*_command(), "serve", "--port", "0", *options], stderr=err, env=env, cwd=ROOT)
     try:
         url = ""
         deadline = time.monotonic() + 60
@@ -56,6 +55,22 @@ def served(tmp_path_factory) -> Iterator[str]:
             if process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[str]:
+    yield from _serve(tmp_path_factory.mktemp("serve") / "stderr.txt")
+
+
+@pytest.fixture(scope="module")
+def served_with_library(tmp_path_factory, settings) -> Iterator[str]:
+    """`factcheck serve --library DIR`, the library holding the reference letter and two other real sources."""
+    from factcheck.library import add_reports
+
+    folder = tmp_path_factory.mktemp("library")
+    sources = [CASE / "source.txt", *sorted((SAMPLES / "real" / "dev").glob("stats-*/source.txt"))[:2]]
+    add_reports(sources, folder / "library", settings)
+    yield from _serve(folder / "stderr.txt", "--library", str(folder / "library"))
 
 
 def test_a_person_pastes_a_release_uploads_its_source_and_reads_the_verdicts(browser, served):
@@ -136,5 +151,25 @@ def test_a_person_downloads_the_report_and_checks_again_with_the_texts_still_the
         page.wait_for_load_state("load")
         assert page.locator(".badge", has_text="Silently elided").first.is_visible()
         assert all(url.startswith(served) for url in requests), requests  # nothing from anywhere else
+    finally:
+        page.close()
+
+
+def test_a_person_pastes_only_a_release_and_reads_the_report_of_the_library_s_letter(browser, served_with_library):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(served_with_library)
+        assert page.get_by_text("Source documents (optional)").is_visible()
+        assert "the server's library of reports will be searched" in page.locator("#library_note").inner_text()
+        page.get_by_label("Paste the release").fill((CASE / "release.txt").read_text(encoding="utf-8"))
+        page.get_by_role("button", name="Check the quotations").click()
+        page.wait_for_load_state("load")
+        assert page.url == served_with_library + "check"
+        assert page.get_by_role("heading", name="Found in the library", level=2).is_visible()
+        found = page.locator(".library li").first
+        assert found.is_visible() and str(CASE / "source.txt") in found.inner_text()
+        assert "holds 14 quotations of the release" in found.inner_text()
+        assert page.locator(".inputs dd", has_text="source.txt").is_visible()
+        assert page.locator(".mark.omitted del", has_text=DROPPED).first.is_visible()  # the letter's words, in place
     finally:
         page.close()

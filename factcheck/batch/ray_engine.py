@@ -1,4 +1,6 @@
-"""Checking a batch's items on a Ray cluster: `run_batch(..., engine="ray")`, `factcheck batch --engine ray`.
+"""Checking a batch's items on a Ray cluster: `run_batch(..., engine="ray")`, `factcheck batch --engine ray`;
+and the cluster itself (`RayCluster`: started here or connected to), which `factcheck library add --engine ray`
+runs its actors on too (factcheck/library/ray_add.py).
 
 One Ray actor per worker. Each builds its settings and its embedder once (`worker.init_worker`, with the same
 `embedder_factory` the local engine gives its processes, so the real model loads at most once per actor),
@@ -86,57 +88,60 @@ def _python_path(embedder_factory: Callable[[], Embedder] | None) -> str:
     return os.pathsep.join([*import_roots(embedder_factory), *([inherited] if inherited else [])])
 
 
-class RayEngine:
-    """Items checked by Ray actors, `IN_FLIGHT` at a time on each, collected as they finish."""
+class RayCluster:
+    """The Ray cluster a command runs its actors on, one actor per worker, each asking for one CPU: a local Ray
+    instance started here (no address given nor in $RAY_ADDRESS) with as many CPUs as workers, or the cluster
+    at the address, or the one this process is already connected to. `tasks` caps the workers (no idle actor).
+    `workers` and `cores_each` (each actor's share of the cores, for the model) are known once it is made;
+    `start(actor_class, *args)` starts the actors (each gets `*args`, and must have a `pid()` method) and
+    `close()` stops them, and the local instance if it was started here. `factcheck batch --engine ray` and
+    `factcheck library add --engine ray` both run on it."""
 
     def __init__(
         self,
-        pending: Sequence[tuple[int, BatchItem]],
-        formats: tuple[str, ...],
-        settings: Settings,
-        embedder_factory: Callable[[], Embedder] | None,
         workers: int | None,
+        tasks: int,
+        embedder_factory: Callable[[], Embedder] | None,
         address: str | None,
     ) -> None:
-        ray = self._ray = import_ray()
+        ray = self.ray = import_ray()
         address = address or os.environ.get("RAY_ADDRESS") or None
-        self._formats = formats
-        self._started_here = not ray.is_initialized()
-        if self._started_here and not address:
-            # A cluster of our own, as large as the batch needs; each actor gives the model its share of the
+        self.started_here = not ray.is_initialized()
+        self._address = address
+        self._python_path = _python_path(embedder_factory)
+        self.actors: list[Any] = []
+        if self.started_here and not address:
+            # A cluster of our own, as large as the work needs; each actor gives the model its share of the
             # cores, as a local worker process does.
-            self.workers = max(1, min(workers or default_workers(), len(pending)))
-            self._start_local(ray, self.workers, _python_path(embedder_factory))
-            cores_each = max(1, available_cores() // self.workers)
+            self.workers = max(1, min(workers or default_workers(), tasks))
+            self._start_local(ray, self.workers, self._python_path)
+            self.cores_each = max(1, available_cores() // self.workers)
         else:
-            if self._started_here:
+            if self.started_here:
                 self._connect(ray, str(address))
             cluster_cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
             # An actor asks for one CPU: more actors than the cluster's CPUs would wait for ever.
-            self.workers = max(1, min(workers or cluster_cpus, cluster_cpus, len(pending)))
-            cores_each = max(1, cluster_cpus // self.workers)
-        actor_class = ray.remote(num_cpus=1, max_restarts=MAX_RESTARTS, max_task_retries=0)(ItemChecker)
-        if not self._started_here or address:
+            self.workers = max(1, min(workers or cluster_cpus, cluster_cpus, tasks))
+            self.cores_each = max(1, cluster_cpus // self.workers)
+
+    def start(self, actor_class: type, *args: Any) -> list[Any]:
+        """`workers` actors of `actor_class`, each made with `*args`, once all have started; EngineError (and
+        the cluster closed) when they cannot."""
+        ray = self.ray
+        remote = ray.remote(num_cpus=1, max_restarts=MAX_RESTARTS, max_task_retries=0)(actor_class)
+        if not self.started_here or self._address:
             # Workers of a cluster started elsewhere see neither this process's import path nor its FACTCHECK_*
             # variables (the cache folder, the model's path), as local workers would: give them both (a cluster
             # started here inherited them, cheaper than a runtime environment per actor).
             own = {key: value for key, value in os.environ.items() if key.startswith("FACTCHECK_")}
-            environment = {"env_vars": {**own, "PYTHONPATH": _python_path(embedder_factory)}}
-            actor_class = actor_class.options(runtime_env=environment)
-        code = code_digest()
-        self._actors = [
-            actor_class.remote(settings, embedder_factory, cores_each, code) for _ in range(self.workers)
-        ]
+            remote = remote.options(runtime_env={"env_vars": {**own, "PYTHONPATH": self._python_path}})
+        self.actors = [remote.remote(*args) for _ in range(self.workers)]
         try:
-            ray.get([actor.pid.remote() for actor in self._actors])
+            ray.get([actor.pid.remote() for actor in self.actors])
         except ray.exceptions.RayError as e:
-            self.close(cancel=True)
-            raise EngineError(f"the Ray workers could not start: {_last_line(e)}") from None
-        self._queue = iter(pending)
-        self._in_flight: dict[Any, tuple[int, BatchItem, Any]] = {}
-        for actor in self._actors:
-            for _ in range(IN_FLIGHT):
-                self._submit(actor)
+            self.close()
+            raise EngineError(f"the Ray workers could not start: {last_line(e)}") from None
+        return self.actors
 
     @staticmethod
     def _start_local(ray: Any, cpus: int, python_path: str) -> None:
@@ -156,7 +161,38 @@ class RayEngine:
         try:
             ray.init(address=address, **_QUIET)
         except Exception as e:  # noqa: BLE001 - Ray raises ConnectionError, RuntimeError, ValueError...
-            raise EngineError(f"cannot connect to the Ray cluster at {address}: {_last_line(e)}") from None
+            raise EngineError(f"cannot connect to the Ray cluster at {address}: {last_line(e)}") from None
+
+    def close(self) -> None:
+        for actor in self.actors:
+            self.ray.kill(actor)
+        self.actors = []
+        if self.started_here:
+            self.ray.shutdown()
+
+
+class RayEngine:
+    """Items checked by Ray actors (`RayCluster`), `IN_FLIGHT` at a time on each, collected as they finish."""
+
+    def __init__(
+        self,
+        pending: Sequence[tuple[int, BatchItem]],
+        formats: tuple[str, ...],
+        settings: Settings,
+        embedder_factory: Callable[[], Embedder] | None,
+        workers: int | None,
+        address: str | None,
+    ) -> None:
+        self._cluster = cluster = RayCluster(workers, len(pending), embedder_factory, address)
+        self._ray = cluster.ray
+        self.workers = cluster.workers
+        self._formats = formats
+        self._actors = cluster.start(ItemChecker, settings, embedder_factory, cluster.cores_each, code_digest())
+        self._queue = iter(pending)
+        self._in_flight: dict[Any, tuple[int, BatchItem, Any]] = {}
+        for actor in self._actors:
+            for _ in range(IN_FLIGHT):
+                self._submit(actor)
 
     def _submit(self, actor: Any) -> None:
         """The next item to `actor`, if any is left."""
@@ -180,12 +216,9 @@ class RayEngine:
             yield i, outcome
 
     def close(self, cancel: bool) -> None:
-        for actor in getattr(self, "_actors", []):
-            self._ray.kill(actor)
-        if self._started_here:
-            self._ray.shutdown()
+        self._cluster.close()
 
 
-def _last_line(error: BaseException) -> str:
+def last_line(error: BaseException) -> str:
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     return lines[-1] if lines else type(error).__name__

@@ -46,6 +46,9 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+ENGINES = ("local", "ray")
+
+
 @library_app.command("add")
 def add(
     ctx: typer.Context,
@@ -60,9 +63,25 @@ def add(
                      "no report holds are matched by meaning too (about 50 times slower to add; reports added "
                      "before without are embedded then too)."),
     ] = False,
+    engine: Annotated[
+        str,
+        typer.Option("--engine", help="local (this process) or ray (read and embed on a Ray cluster, this process "
+                     "writing the library: pip install 'factcheck[scale]')."),
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option("--address", help="The Ray cluster for --engine ray (default: $RAY_ADDRESS, else a local one "
+                     "started for the add)."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Ray workers for --engine ray (default: one per core, at most 8; on a "
+                     "cluster, one per CPU of it)."),
+    ] = None,
 ) -> None:
     """Add reports to the library, creating it if needed. A report already there (the same text, from any path)
-    is stored once; a file that cannot be read is reported and skipped (exit 1)."""
+    is stored once; a file that cannot be read is reported and skipped (exit 1). Both engines make the same
+    library."""
     from factcheck.config import load_settings
     from factcheck.library.index import Outcome, add_reports, library_embedder
 
@@ -71,9 +90,23 @@ def add(
             typer.echo(f"factcheck: warning: skipped {outcome.error}", err=True)
 
     try:
+        if engine not in ENGINES:
+            raise FactcheckError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
+        if address and engine != "ray":
+            raise FactcheckError(f"{address} is a Ray cluster's address: it needs the ray engine (--engine ray)")
+        if workers and engine != "ray":
+            raise FactcheckError("--workers is for the ray engine (--engine ray): the local engine adds in this process")
         settings = load_settings()
-        embedder = (_embedder(ctx) or library_embedder(settings)) if embed else None
-        outcomes = add_reports(paths, library, settings, embedder=embedder, on_outcome=report)
+        if engine == "ray":
+            from factcheck.library.ray_add import add_reports_on_ray
+
+            outcomes = add_reports_on_ray(
+                paths, library, settings, embed=embed, embedder_factory=getattr(ctx.obj, "embedder_factory", None),
+                workers=workers, address=address, on_outcome=report,
+            )
+        else:
+            embedder = (_embedder(ctx) or library_embedder(settings)) if embed else None
+            outcomes = add_reports(paths, library, settings, embedder=embedder, on_outcome=report)
     except FactcheckError as e:
         _fail(str(e))
         return

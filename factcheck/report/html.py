@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from factcheck.report.jinja import templates
 from factcheck.report.passage import Segment, SourceTexts, passage_segments, release_segments, text_of_source
-from factcheck.report.wording import CLAIM_LABELS, headline, verdict_label
+from factcheck.report.wording import CLAIM_LABELS, LIBRARY_TITLE, headline, library_evidence, verdict_label
 from factcheck.types import FLAG_VERDICTS, SEVERITY_ORDER, QuoteFinding, Report
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
@@ -203,6 +203,8 @@ def render_html(report: Report, source_text: SourceTexts = "") -> str:
             unreported_hidden=max(0, report.summary.unreported_total - len(report.unreported)),
             balance=report.balance,
             squash=squash,
+            library_title=LIBRARY_TITLE,
+            library_evidence=library_evidence,
         )
     )
 

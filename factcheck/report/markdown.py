@@ -11,7 +11,15 @@ from factcheck.report.passage import (
     release_segments,
     text_of_source,
 )
-from factcheck.report.wording import ACCEPTED, CLAIM_LABELS, VERDICT_LABELS, headline, verdict_label
+from factcheck.report.wording import (
+    ACCEPTED,
+    CLAIM_LABELS,
+    LIBRARY_TITLE,
+    VERDICT_LABELS,
+    headline,
+    library_evidence,
+    verdict_label,
+)
 from factcheck.types import Report
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -26,6 +34,14 @@ def md_escape(text: str) -> str:
 MARKS = {"escape": md_escape, "struck": lambda text: f"~~{text}~~", "tag": lambda text: f"**{md_escape(text)}**" + " " * text.endswith(" ")}
 
 
+def _library_lines(report: Report) -> list[str]:
+    """The library reports the release was checked against, when it named no source."""
+    if not report.library:
+        return []
+    items = [f"- {md_escape(found.name)} ({md_escape(library_evidence(found))})" for found in report.library]
+    return [f"{LIBRARY_TITLE}:", "", *items, ""]
+
+
 def render_markdown(report: Report, source_text: SourceTexts = "") -> str:
     s = report.summary
     lines = [
@@ -34,6 +50,7 @@ def render_markdown(report: Report, source_text: SourceTexts = "") -> str:
         f"Release: {md_escape(report.release)}  ",
         f"Source: {md_escape(report.source)}",
         "",
+        *_library_lines(report),
         f"**{headline(report)}**",
         "",
         "| verdict | quotations |",

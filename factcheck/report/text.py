@@ -16,7 +16,14 @@ from rich.padding import Padding
 from rich.table import Table
 
 from factcheck.report.passage import Segment, SourceTexts, marked_text, release_segments, text_of_source
-from factcheck.report.wording import ACCEPTED, claim_label, headline, verdict_label
+from factcheck.report.wording import (
+    ACCEPTED,
+    LIBRARY_TITLE,
+    claim_label,
+    headline,
+    library_evidence,
+    verdict_label,
+)
 from factcheck.types import SEVERITY_ORDER, QuoteFinding, Report
 
 STYLES = {"none": "green", "low": "yellow", "medium": "dark_orange", "high": "bold red"}
@@ -66,6 +73,8 @@ def render_text(report: Report, source_text: SourceTexts = "", width: int = FILE
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, no_color=not color, highlight=False)
     console.print(f"[bold]factcheck[/bold] {escape(report.release)} against {escape(report.source)}")
+    for found in report.library or []:
+        console.print(f"{LIBRARY_TITLE}: {escape(found.name)} ({escape(library_evidence(found))})")
     console.print(escape(headline(report)))
     for warning in report.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")

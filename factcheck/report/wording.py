@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from factcheck.types import FLAG_VERDICTS, ClaimFinding, QuoteFinding, Report
+from factcheck.types import FLAG_VERDICTS, ClaimFinding, LibraryReport, QuoteFinding, Report
 
 ACCEPTED = "Accepted"  # a finding the baseline accepts: still shown, with its verdict, but not counted
 CLAIM_LABELS = {
@@ -57,3 +57,19 @@ def headline(report: Report) -> str:
         f"(high {s.severities.get('high', 0)}, medium {s.severities.get('medium', 0)}, low {s.severities.get('low', 0)})"
         + (f", {accepted} accepted in the baseline." if accepted else ".")
     )
+
+
+LIBRARY_TITLE = "Found in the library"  # before the library reports a release was checked against
+
+
+def library_evidence(found: LibraryReport) -> str:
+    """Why a library report was checked against, in words: what of the release it holds, and its key."""
+    if found.evidence == "quotations":
+        held = f"holds {_count(found.quotations, 'quotation')} of the release"
+    else:
+        held = f"shares {_count(found.sentences, 'sentence')} with the release"
+    return f"{held}; digest {found.digest[:12]}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -16,6 +16,11 @@ The API (factcheck/web/api.py):
 - GET /api/schema   the Report's JSON Schema, as `factcheck schema` prints it.
   Errors are {"error": {"status": ..., "message": ...}}: 400, 404, 405, 408, 411, 413, 415, 503.
 
+With a library (`make_server(library=DIR)`, `factcheck serve --library DIR`), the sources are optional: a
+request without any is checked against the library reports its release quotes (factcheck.library.library_sources,
+as `factcheck check RELEASE --library DIR` chooses them), and its report names them in `library`. The folder is
+the server's, opened once at start and then by each request for itself; no request can name one.
+
 Requests bigger than the release and MAX_SOURCES sources at limits.max_input_bytes are refused (413): by their
 Content-Length before they are read, or as soon as a chunked body passes the limit. Slow clients are cut off
 (ServeLimits: header_timeout, body_timeout, keep_alive_timeout), posted requests are checked checks_at_once at a

@@ -1,6 +1,8 @@
 """The JSON API of `factcheck serve`: what POST /api/check accepts and answers, GET /api/schema, and the error
 body. A request is JSON or multipart/form-data; the answer is the Report exactly as `factcheck check --format
-json` prints it, and an error is {"error": {"status": ..., "message": ...}}."""
+json` prints it, and an error is {"error": {"status": ..., "message": ...}}. On a server with a library
+(`factcheck serve --library DIR`) the sources may be left out: the answer is then the Report `factcheck check
+RELEASE --library DIR --format json` prints, its `library` naming the reports found and used."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from factcheck.web.fields import MULTIPART, Field, media_type, parse_fields
 from factcheck.web.submission import (
     NamedText,
     RequestError,
+    ServedLibrary,
     Submission,
     check_source_count,
     file_input,
@@ -40,19 +43,25 @@ def schema() -> str:
     return json.dumps(Report.model_json_schema(), indent=2) + "\n"
 
 
-def check(content_type: str, body: bytes, settings: Settings, embedder: Embedder) -> str:
-    """The Report JSON for an API request; RequestError or FactcheckError for a request it cannot use."""
+def check(
+    content_type: str, body: bytes, settings: Settings, embedder: Embedder, library: ServedLibrary | None = None
+) -> str:
+    """The Report JSON for an API request; RequestError or FactcheckError for a request it cannot use. With a
+    `library`, a request without sources is checked against the library reports its release quotes."""
+    has_library = library is not None
     if media_type(content_type) == JSON:
-        submission = from_json(body, settings)
+        submission = from_json(body, settings, library=has_library)
     else:
-        submission = from_multipart(parse_fields(content_type, body, accepted=(JSON, MULTIPART)), settings)
-    return run(submission, ("json",), settings, embedder).texts["json"]
+        fields = parse_fields(content_type, body, accepted=(JSON, MULTIPART))
+        submission = from_multipart(fields, settings, library=has_library)
+    return run(submission, ("json",), settings, embedder, library).texts["json"]
 
 
 # --- JSON ---------------------------------------------------------------------------------------------------
 
 
-def from_json(body: bytes, settings: Settings) -> Submission:
+def from_json(body: bytes, settings: Settings, *, library: bool = False) -> Submission:
+    """The request's release, sources and options; with `library` (the server has one), no source is needed."""
     try:
         data = json.loads(body)
     except json.JSONDecodeError as e:
@@ -65,22 +74,24 @@ def from_json(body: bytes, settings: Settings) -> Submission:
     if "release" not in data:
         raise RequestError('The request has no release: send its text as "release".')
     release = _json_input(data["release"], "release", "release", settings)
-    return Submission(release, _json_sources(data, settings), *_json_options(data.get("options", {})))
+    return Submission(release, _json_sources(data, settings, library), *_json_options(data.get("options", {})))
 
 
-def _json_sources(data: dict[str, object], settings: Settings) -> tuple[NamedText, ...]:
+def _json_sources(data: dict[str, object], settings: Settings, library: bool) -> tuple[NamedText, ...]:
     if "sources" in data and "source" in data:
         raise RequestError('Send "sources" (a list) or "source" (one), not both.')
     if "source" in data:
         return (_json_input(data["source"], "source", "source", settings),)
     if "sources" not in data:
+        if library:
+            return ()
         raise RequestError('The request has no source: send "sources", a list of texts (or "source", one text).')
     sources = data["sources"]
     if not isinstance(sources, list):
         raise RequestError(f'"sources" must be a list of texts or of objects with name and text; it is {_kind(sources)}.')
-    if not sources:
+    if not sources and not library:
         raise RequestError('"sources" is empty: send at least one source.')
-    check_source_count(len(sources))
+    check_source_count(len(sources), library=library)
     several = len(sources) > 1
     return tuple(
         _json_input(value, f"sources[{i}]", f"source {i + 1}" if several else "source", settings)
@@ -142,9 +153,9 @@ def _kind(value: object) -> str:
 # --- multipart ----------------------------------------------------------------------------------------------
 
 
-def from_multipart(fields: Sequence[Field], settings: Settings) -> Submission:
-    """Fields `release` (one) and `source` (one or more), each a file or plain text, and optionally
-    `source_name` (repeatable) and `all_unreported` (true or false)."""
+def from_multipart(fields: Sequence[Field], settings: Settings, *, library: bool = False) -> Submission:
+    """Fields `release` (one) and `source` (one or more; none when the server has a `library`), each a file or
+    plain text, and optionally `source_name` (repeatable) and `all_unreported` (true or false)."""
     for field in fields:
         if field.name not in MULTIPART_FIELDS:
             raise RequestError(
@@ -157,9 +168,9 @@ def from_multipart(fields: Sequence[Field], settings: Settings) -> Submission:
     sources = [field for field in given if field.name == "source"]
     if len(releases) != 1:
         raise RequestError("The request has no release field." if not releases else f"Send one release, not {len(releases)}.")
-    if not sources:
+    if not sources and not library:
         raise RequestError("The request has no source field: send one or more.")
-    check_source_count(len(sources))
+    check_source_count(len(sources), library=library)
     several = len(sources) > 1
     release = _multipart_input(releases[0], "release", settings)
     read = tuple(_multipart_input(field, f"source {i}" if several else "source", settings) for i, field in enumerate(sources, 1))

@@ -29,6 +29,7 @@ from factcheck.web.fields import Field, parse_fields
 from factcheck.web.limits import ServeLimits
 from factcheck.web.page import (
     DOWNLOADS,
+    FormInputs,
     download_format,
     form_submission,
     kept_inputs,
@@ -38,6 +39,7 @@ from factcheck.web.page import (
 from factcheck.web.submission import (
     MAX_SOURCES,
     RequestError,
+    ServedLibrary,
     error_status,
     human_size,
     max_request_bytes,
@@ -107,15 +109,23 @@ def title_case(name: bytes) -> bytes:
 class FactcheckApp:
     """The ASGI application: a Starlette router for the routes, inside a layer that refuses requests for
     another host name, adds the security headers to every answer and logs each request (unless quiet).
-    The settings, the embedder and the limits are shared by every request and never changed; everything a
-    request needs is made for it and passed down."""
+    The settings, the embedder, the limits and the library (None: every request names its sources) are shared
+    by every request and never changed; everything a request needs is made for it and passed down."""
 
     def __init__(
-        self, settings: Settings, embedder: Embedder, limits: ServeLimits, *, loopback: bool, quiet: bool = False
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        limits: ServeLimits,
+        *,
+        loopback: bool,
+        quiet: bool = False,
+        library: ServedLibrary | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.limits = limits
+        self.library = library
         self.loopback = loopback  # served on a loopback address: answer only requests naming a loopback host
         self.quiet = quiet
         self.max_request_bytes = max_request_bytes(settings)
@@ -191,7 +201,11 @@ class FactcheckApp:
         """An error as the API's JSON body, or as the form with the message."""
         if api_path:
             return Answer(status, api.error_body(status, message), api.JSON, headers)
-        return Answer(status, render_form(self.settings, message), HTML, headers)
+        return Answer(status, self._form(message), HTML, headers)
+
+    def _form(self, error: str = "", inputs: FormInputs | None = None) -> str:
+        """The form (with `error` and `inputs`), saying whether the sources may be left to the library."""
+        return render_form(self.settings, error, inputs or FormInputs(), library=self.library is not None)
 
     async def not_here(self, request: Request, error: Exception) -> Response:
         """404 for a path nobody serves, 405 (naming the method that works) for a wrong method on one; the
@@ -214,7 +228,7 @@ class FactcheckApp:
     # --- the routes ----------------------------------------------------------------------------------------
 
     async def form(self, request: Request) -> Response:
-        return Answer(HTTPStatus.OK, render_form(self.settings)).response()
+        return Answer(HTTPStatus.OK, self._form()).response()
 
     async def schema(self, request: Request) -> Response:
         return Answer(HTTPStatus.OK, api.schema(), api.JSON).response()
@@ -285,7 +299,7 @@ class FactcheckApp:
             # The only place a file may be written while the request runs; removed before the answer is sent.
             try:
                 if api_path:
-                    return Answer(HTTPStatus.OK, api.check(content_type, body, settings, self.embedder), api.JSON)
+                    return Answer(HTTPStatus.OK, api.check(content_type, body, settings, self.embedder, self.library), api.JSON)
                 fields = parse_fields(content_type, body)
                 return self._page(path, fields)
             except Exception as e:  # noqa: BLE001 - answer with a message, keep serving
@@ -296,15 +310,15 @@ class FactcheckApp:
                     message = f"factcheck failed unexpectedly ({type(e).__name__}). The details are in the server's log."
                 if api_path:
                     return Answer(status, api.error_body(status, message), api.JSON)
-                return Answer(status, render_form(settings, message, kept_inputs(fields)))
+                return Answer(status, self._form(message, kept_inputs(fields)))
 
     def _page(self, path: str, fields: Sequence[Field]) -> Answer:
         settings, embedder = self.settings, self.embedder
         if path == "/edit":  # check again: the form, filled in with the texts posted from the report page
-            return Answer(HTTPStatus.OK, render_form(settings, inputs=kept_inputs(fields)))
+            return Answer(HTTPStatus.OK, self._form(inputs=kept_inputs(fields)))
         chosen = download_format(fields) if path == "/download" else "html"
-        submission = form_submission(fields, settings)
-        text = run(submission, (chosen,), settings, embedder).texts[chosen]
+        submission = form_submission(fields, settings, library=self.library is not None)
+        text = run(submission, (chosen,), settings, embedder, self.library).texts[chosen]
         if path == "/download":
             media, filename = DOWNLOADS[chosen]
             return Answer(HTTPStatus.OK, text, media, (("Content-Disposition", f'attachment; filename="{filename}"'),))

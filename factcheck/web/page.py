@@ -2,7 +2,8 @@
 the texts it checked so they can be downloaded as a report or checked again.
 
 The form has a release (pasted, or a chosen file, which wins) and up to MAX_SOURCES sources: every text pasted
-into a source box and every chosen source file is one. Every text the page checks has its line ends as "\\n", as
+into a source box and every chosen source file is one. On a server with a library the sources are optional: a
+release sent without any is checked against the library reports it quotes, which its report names. Every text the page checks has its line ends as "\\n", as
 a browser sends a form field back (with "\\r\\n", read as "\\n"), so the texts kept on the report page give the
 same report when they are posted again to download it or to check again.
 """
@@ -66,8 +67,9 @@ def kept_inputs(fields: Sequence[Field]) -> FormInputs:
     return FormInputs(release, tuple(sources))
 
 
-def form_submission(fields: Sequence[Field], settings: Settings) -> Submission:
-    """What the form asks to check; FactcheckError or RequestError for input the page cannot use."""
+def form_submission(fields: Sequence[Field], settings: Settings, *, library: bool = False) -> Submission:
+    """What the form asks to check; FactcheckError or RequestError for input the page cannot use. With
+    `library` (the server has one) a form without sources is a submission without sources."""
     kept = kept_inputs(fields)
     release_files = [field for field in named(fields, "release_file") if field.chosen_file]
     if release_files:  # a chosen file wins over pasted text
@@ -77,7 +79,7 @@ def form_submission(fields: Sequence[Field], settings: Settings) -> Submission:
     else:
         release = text_input("pasted release", kept.release.name or PASTED_RELEASE, kept.release.text, settings)
     files = [field for field in named(fields, "source_file") if field.chosen_file]
-    check_source_count(len(kept.sources) + len(files))
+    check_source_count(len(kept.sources) + len(files), library=library)
     several = len(kept.sources) + len(files) > 1
     sources = [
         text_input(
@@ -105,8 +107,9 @@ def download_format(fields: Sequence[Field]) -> str:
     return chosen
 
 
-def render_form(settings: Settings, error: str = "", inputs: FormInputs = FormInputs()) -> str:
-    """The form, showing `inputs` (a blank source box after them) and `error`, both escaped."""
+def render_form(settings: Settings, error: str = "", inputs: FormInputs = FormInputs(), *, library: bool = False) -> str:
+    """The form, showing `inputs` (a blank source box after them) and `error`, both escaped; with `library`, it
+    says the sources are optional and that the server's library is searched when none is given."""
     from factcheck.pipeline import __version__
 
     slots = list(inputs.sources)
@@ -123,6 +126,7 @@ def render_form(settings: Settings, error: str = "", inputs: FormInputs = FormIn
             kept=bool(inputs.release.text or inputs.sources),
             max_sources=MAX_SOURCES,
             limit=human_size(settings.limits.max_input_bytes),
+            library=library,
         )
     )
 

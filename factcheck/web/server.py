@@ -1,6 +1,7 @@
 """The HTTP server of `factcheck serve`: uvicorn serving the ASGI application (factcheck/web/app.py) on a socket
 bound when the server is made, on a loopback address unless the caller allows another, with the timeouts and
-the limits of ServeLimits."""
+the limits of ServeLimits; with a library (`factcheck serve --library DIR`), which is opened once when the server
+is made, so a folder that holds none is an error then, not at the first request."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import re
 import socket
 import threading
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 import h11
@@ -23,6 +25,7 @@ from factcheck.errors import ServeAddressError
 from factcheck.web import api
 from factcheck.web.app import PLAIN, SECURITY_HEADERS, FactcheckApp
 from factcheck.web.limits import ServeLimits
+from factcheck.web.submission import ServedLibrary
 
 BACKLOG = 128  # connections waiting to be accepted: a burst of simultaneous ones must not be reset
 SHUTDOWN_GRACE = 5  # seconds requests still running may take to finish when the server stops
@@ -40,6 +43,13 @@ class SerialEmbedder:
     def encode(self, texts: list[str]) -> np.ndarray:
         with self._lock:
             return self.inner.encode(texts)
+
+    @property
+    def model_id(self) -> str:
+        """The wrapped model's name, under which a library stores its vectors (factcheck.library.index.model_key)."""
+        from factcheck.library.index import model_key
+
+        return model_key(self.inner)
 
 
 class _Config(uvicorn.Config):
@@ -143,8 +153,10 @@ class FactcheckServer:
         *,
         limits: ServeLimits | None = None,
         allow_remote: bool = False,
+        library: Path | None = None,
     ) -> None:
         self.settings = settings
+        self.library_reports = _library_reports(library) if library is not None else None
         self.limits = limits or ServeLimits()
         self.socket = _bind(host, port)
         if not self.loopback and not allow_remote:
@@ -154,7 +166,15 @@ class FactcheckServer:
                 "(--allow-remote), as its page and API have no login."
             )
         self.embedder = SerialEmbedder(embedder or default_embedder(settings.embedding))
-        self.app = FactcheckApp(settings, self.embedder, self.limits, loopback=self.loopback, quiet=quiet)
+        served = None
+        if library is not None:
+            # Sentences are matched with the model `factcheck check --library` uses: the injected one, else the
+            # real model without the disk cache in front (factcheck.library.index.library_embedder).
+            from factcheck.library.index import library_embedder
+
+            finder = self.embedder if embedder is not None else SerialEmbedder(library_embedder(settings))
+            served = ServedLibrary(library, finder)
+        self.app = FactcheckApp(settings, self.embedder, self.limits, loopback=self.loopback, quiet=quiet, library=served)
         config = _Config(
             self.app,
             self.limits,
@@ -219,6 +239,14 @@ class FactcheckServer:
         self.socket.close()
 
 
+def _library_reports(directory: Path) -> int:
+    """How many reports the library in `directory` holds; LibraryError when it holds no library."""
+    from factcheck.library import Library
+
+    with Library.open(directory) as opened:
+        return opened.count()
+
+
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -241,7 +269,12 @@ def make_server(
     quiet: bool = False,
     limits: ServeLimits | None = None,
     allow_remote: bool = False,
+    library: Path | None = None,
 ) -> FactcheckServer:
     """A server bound to host:port (port 0 picks a free one), not yet serving: call serve_forever(). A host that
-    is not a loopback address is refused (ServeAddressError) unless allow_remote."""
-    return FactcheckServer(host, port, settings or load_settings(), embedder, quiet, limits=limits, allow_remote=allow_remote)
+    is not a loopback address is refused (ServeAddressError) unless allow_remote. With `library` (a folder made
+    by `factcheck library add`; LibraryError when it holds none), a request that sends no source is checked
+    against the library reports its release quotes."""
+    return FactcheckServer(
+        host, port, settings or load_settings(), embedder, quiet, limits=limits, allow_remote=allow_remote, library=library
+    )
