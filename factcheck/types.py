@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Annotated, Any, Literal, NamedTuple, TypeVar, overload
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
+from pydantic_core import CoreSchema, core_schema
 
 Verdict = Literal[
     "verbatim",
@@ -34,19 +44,149 @@ class Span(_Data):
     end: int
 
 
-class Sentence(_Data):
+class Sentence(NamedTuple):
+    """A sentence of a Document: where it lies, and its paragraph's index. A tuple, not a model: a long text has
+    tens of thousands, and a Document keeps them in arrays (SentenceTable), making each when it is read."""
+
     start: int
     end: int
     paragraph: int
 
 
+def offset_array(values: Iterable[int]) -> array[int]:
+    """Offsets in an array: eight bytes each, where a list of ints costs some thirty-six (a model, some four hundred)."""
+    try:
+        return array("q", values)
+    except (TypeError, OverflowError) as error:
+        raise ValueError(f"offsets must be integers: {error}") from None
+
+
+Item = TypeVar("Item")
+
+
+class _Table(Sequence[Item]):
+    """A Document's spans or sentences, kept as columns of offsets; each item is made when it is read."""
+
+    columns: tuple[array[int], ...]
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def make(self, k: int) -> Item:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, k: int) -> Item: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[Item]: ...
+    def __getitem__(self, k: int | slice) -> Item | list[Item]:
+        if isinstance(k, slice):
+            return [self.make(i) for i in range(len(self))[k]]
+        return self.make(range(len(self))[k])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Table) and type(other) is type(self):
+            return self.columns == other.columns
+        return isinstance(other, Sequence) and len(other) == len(self) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking, as the lists it stands for
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({list(self)!r})"
+
+    @property
+    def starts(self) -> array[int]:
+        """Each item's start, ascending in a Document: for bisect."""
+        return self.columns[0]
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            cls.validate, serialization=core_schema.plain_serializer_function_ser_schema(cls.dump)
+        )
+
+    @classmethod
+    def validate(cls, value: Any) -> _Table[Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def dump(cls, value: Any) -> list[dict[str, int]]:
+        raise NotImplementedError
+
+
+def _fields(item: Any, names: tuple[str, ...]) -> tuple[Any, ...]:
+    """An item given as a model, a mapping or a tuple, as the tuple of its fields."""
+    if isinstance(item, dict):
+        return tuple(item[n] for n in names)
+    if isinstance(item, BaseModel):
+        return tuple(getattr(item, n) for n in names)
+    values = tuple(item)
+    if len(values) != len(names):
+        raise ValueError(f"expected {len(names)} values ({', '.join(names)}), got {len(values)}")
+    return values
+
+
+def _columns(values: Any, names: tuple[str, ...]) -> tuple[array[int], ...]:
+    # pydantic reports a ValueError raised here as a ValidationError, as it would for a list of models
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise ValueError("expected a list")  # noqa: TRY004
+    try:
+        rows = [_fields(item, names) for item in values]
+    except (KeyError, TypeError) as error:
+        raise ValueError(f"expected items with {', '.join(names)}: {error!r}") from None
+    return tuple(offset_array(column) for column in zip(*rows)) if rows else tuple(offset_array(()) for _ in names)
+
+
+class SpanTable(_Table[Span]):
+    """A Document's paragraphs: their starts and ends in two arrays, each Span made when it is read."""
+
+    def __init__(self, starts: array[int], ends: array[int]) -> None:
+        self.columns = (starts, ends)
+
+    def make(self, k: int) -> Span:
+        return Span(start=self.columns[0][k], end=self.columns[1][k])
+
+    def __iter__(self) -> Iterator[Span]:
+        return (Span(start=a, end=b) for a, b in zip(*self.columns))
+
+    @classmethod
+    def validate(cls, value: Any) -> SpanTable:
+        return value if isinstance(value, SpanTable) else cls(*_columns(value, ("start", "end")))
+
+    @classmethod
+    def dump(cls, value: Any) -> list[dict[str, int]]:
+        return [{"start": a, "end": b} for a, b in zip(*value.columns)]
+
+
+class SentenceTable(_Table[Sentence]):
+    """A Document's sentences: starts, ends and paragraph indices in three arrays, each Sentence made when read."""
+
+    def __init__(self, starts: array[int], ends: array[int], paragraphs: array[int]) -> None:
+        self.columns = (starts, ends, paragraphs)
+
+    def make(self, k: int) -> Sentence:
+        return Sentence(self.columns[0][k], self.columns[1][k], self.columns[2][k])
+
+    def __iter__(self) -> Iterator[Sentence]:
+        return map(Sentence, *self.columns)
+
+    @classmethod
+    def validate(cls, value: Any) -> SentenceTable:
+        return value if isinstance(value, SentenceTable) else cls(*_columns(value, Sentence._fields))
+
+    @classmethod
+    def dump(cls, value: Any) -> list[dict[str, int]]:
+        return [{"start": a, "end": b, "paragraph": p} for a, b, p in zip(*value.columns)]
+
+
 class Document(_Data):
-    """A loaded text: its original characters, and where its paragraphs and sentences lie in them."""
+    """A loaded text: its original characters, and where its paragraphs and sentences lie in them (any list of
+    Spans and Sentences given is kept as a table of offsets: a long text has tens of thousands)."""
 
     name: str
     text: str
-    paragraphs: list[Span]
-    sentences: list[Sentence]
+    paragraphs: Annotated[Sequence[Span], SpanTable]
+    sentences: Annotated[Sequence[Sentence], SentenceTable]
 
     def slice(self, start: int, end: int) -> str:
         return self.text[start:end]

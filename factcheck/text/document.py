@@ -10,12 +10,13 @@ import hashlib
 import json
 import os
 from bisect import bisect_right
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
 from factcheck.text.normalise import TextView, normalise
 from factcheck.text.segment import find_paragraphs, find_sentences
-from factcheck.types import Document, Sentence, Span
+from factcheck.types import Document, Sentence, SentenceTable, Span, SpanTable
 
 
 class LoadedDocument(Document):
@@ -32,19 +33,15 @@ class LoadedDocument(Document):
 
     def sentence_at(self, offset: int) -> int:
         """Index of the sentence containing (or nearest before) an original offset."""
-        starts = self._sentence_starts()
-        return max(0, bisect_right(starts, offset) - 1)
-
-    def _sentence_starts(self) -> list[int]:
-        cached = getattr(self, "_starts", None)
-        if cached is None:
-            cached = [s.start for s in self.sentences]
-            self._starts = cached
-        return cached
+        return max(0, bisect_right(_starts(self.sentences), offset) - 1)
 
     def paragraph_at(self, offset: int) -> int:
-        starts = [p.start for p in self.paragraphs]
-        return max(0, bisect_right(starts, offset) - 1)
+        return max(0, bisect_right(_starts(self.paragraphs), offset) - 1)
+
+
+def _starts(items: Sequence[Span] | Sequence[Sentence]) -> Sequence[int]:
+    """The items' starts: a Document's own array (it keeps its spans and sentences as tables)."""
+    return items.starts if isinstance(items, (SpanTable, SentenceTable)) else [item.start for item in items]
 
 
 MIN_CACHED_CHARS = 20_000  # shorter texts are segmented faster than a cache file is read
@@ -70,26 +67,26 @@ def _structure_path(text: str) -> Path:
     return cache_dir() / "structure" / f"{_structure_version()}-{digest}.json"
 
 
-def _cached_structure(text: str) -> tuple[list[Span], list[Sentence]] | None:
+def _cached_structure(text: str) -> tuple[SpanTable, SentenceTable] | None:
     """Paragraphs and sentences of a long text seen before: sentence splitting is most of a long text's load."""
     if len(text) < MIN_CACHED_CHARS:
         return None
     try:
         data = json.loads(_structure_path(text).read_text(encoding="utf-8"))
-        return [Span(start=a, end=b) for a, b in data["paragraphs"]], [
-            Sentence(start=a, end=b, paragraph=p) for a, b, p in data["sentences"]
-        ]
+        paragraphs = SpanTable.validate(data["paragraphs"])
+        sentences = SentenceTable.validate(data["sentences"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    return paragraphs, sentences
 
 
-def _store_structure(text: str, paragraphs: list[Span], sentences: list[Sentence]) -> None:
+def _store_structure(text: str, paragraphs: Sequence[Span], sentences: Sequence[Sentence]) -> None:
     if len(text) < MIN_CACHED_CHARS:
         return
     path = _structure_path(text)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"paragraphs": [[p.start, p.end] for p in paragraphs], "sentences": [[s.start, s.end, s.paragraph] for s in sentences]}
+        data = {"paragraphs": [[p.start, p.end] for p in paragraphs], "sentences": [list(s) for s in sentences]}
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         partial.write_text(json.dumps(data), encoding="utf-8")
         partial.replace(path)
@@ -107,8 +104,9 @@ def build_document(name: str, text: str) -> LoadedDocument:
     if cached is not None:
         paragraphs, sentences = cached
     else:
-        paragraphs = find_paragraphs(text)
-        sentences = find_sentences(text, view, paragraphs)
+        found = find_paragraphs(text)
+        sentences = find_sentences(text, view, found)
+        paragraphs = SpanTable.validate(found)
         _store_structure(text, paragraphs, sentences)
     doc = LoadedDocument(name=name, text=text, paragraphs=paragraphs, sentences=sentences)
     doc._view = view

@@ -10,11 +10,12 @@ whatever its layout.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Protocol
 
 from factcheck.text.normalise import TextView
-from factcheck.types import Sentence, Span
+from factcheck.types import SentenceTable, Span, offset_array
 
 BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n|\f")
 BULLET = re.compile(r"[ \t]*(?:[-*\u2022\u2023\u25e6\u25aa\u25cf\u2013\u2014\u00b7]|\(?\d{1,3}[.)]|\(?[a-z][.)])[ \t]+")
@@ -295,12 +296,15 @@ def _split_window(paragraph: str, segmenter: SentenceSplitter | None) -> list[tu
     return spans
 
 
-def find_sentences(text: str, view: TextView, paragraphs: list[Span]) -> list[Sentence]:
-    sentences: list[Sentence] = []
+def find_sentences(text: str, view: TextView, paragraphs: Sequence[Span]) -> SentenceTable:
+    """The sentences of each paragraph, in order, kept as arrays of offsets."""
+    starts, ends, indices = offset_array(()), offset_array(()), offset_array(())
     for index, para in enumerate(paragraphs):
         a, b = view.norm_index(para.start), view.norm_index(para.end)
         for start, end in split_paragraph(view.norm[a:b]):
             orig_start, orig_end = view.to_orig(a + start, a + end)
-            sentences.append(Sentence(start=orig_start, end=orig_end, paragraph=index))
-    return sentences
+            starts.append(orig_start)
+            ends.append(orig_end)
+            indices.append(index)
+    return SentenceTable(starts, ends, indices)
 
